@@ -82,6 +82,7 @@ cdef struct Msg:
     bint is_static
     bint is_create
     bint should_transfer_value
+    bint disable_precompiles  # EIP-7702: running a delegate's code
     void* code            # borrowed bytes object (the code to execute)
 
 cdef struct Res:

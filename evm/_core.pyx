@@ -687,7 +687,7 @@ cdef class VM:
         self.slots[e].current = v[0]
         return 0
 
-    cdef int64_t tslot(self, uint32_t acct, const u256* key, bint create) except -1:
+    cdef int64_t tslot(self, uint32_t acct, const u256* key, bint create) except -2:
         """Index of transient slot (acct, key); -1 if absent and not create."""
         cdef uint64_t h = hash_slot(acct, key)
         cdef uint64_t i = h & self.tslot_tab.mask
@@ -848,7 +848,8 @@ cdef class VM:
         """Whether ``address`` is a precompile in this fork."""
         return bool(self.is_precompile(_addr_arg(address)))
 
-    def call(self, caller, to, value, data, gas, *, code_address=None, is_static=False):
+    def call(self, caller, to, value, data, gas, *, code_address=None, is_static=False,
+             disable_precompiles=False):
         """Process a message call from ``caller`` to ``to`` with ``gas``.
 
         Returns (error_name or None, gas_left, output, 0). Value is moved
@@ -869,6 +870,7 @@ cdef class VM:
         m.gas = gas
         m.should_transfer_value = True
         m.is_static = bool(is_static)
+        m.disable_precompiles = bool(disable_precompiles)
         m.code = self.accts[m.code_acct].code
         call_message(self, &m, &r)
         return self._result(&r)
@@ -1572,6 +1574,18 @@ cdef int apply_expansion(Frame* f, uint64_t o1, uint64_t s1, uint64_t o2, uint64
         f.mem.cost = mem_cost(words)
     return 0
 
+cdef int64_t delegate_of(VM vm, uint32_t e) except -2:
+    """EIP-7702: the account index an 0xef0100 || address designator in e's
+    code points to, or -1 if e's code is not a delegation."""
+    cdef object code = <object>vm.accts[e].code
+    cdef const uint8_t* p
+    if vm.fork < F_PRAGUE or PyBytes_GET_SIZE(code) != 23:
+        return -1
+    p = <const uint8_t*>PyBytes_AS_STRING(code)
+    if p[0] != 0xEF or p[1] != 0x01 or p[2] != 0x00:
+        return -1
+    return vm.acct(p + 3)
+
 cdef int op_call(VM vm, Msg* msg, Frame* f, u256* sp, int op) except -1:
     """CALL, CALLCODE, DELEGATECALL, STATICCALL (spec: system.call & co.)."""
     cdef int fork = vm.fork
@@ -1581,7 +1595,7 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, u256* sp, int op) except -1:
     cdef int st, has_value_arg = (op == 0xF1 or op == 0xF2)
     cdef u256* args = &sp[-3] if has_value_arg else &sp[-2]
     cdef uint8_t to[20]
-    cdef int64_t t, mcost, extra = 0, gas_req, sub_gas, stipend
+    cdef int64_t t, mcost, extra = 0, gas_req, sub_gas, stipend, d
     cdef Msg child
     cdef Res r
     cdef u256* result = &sp[-7] if has_value_arg else &sp[-6]
@@ -1600,6 +1614,9 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, u256* sp, int op) except -1:
     t = vm.acct(to)
     if fork >= F_BERLIN and vm.warm_acct(t):
         extra += GAS_COLD_ACCOUNT_ACCESS - GAS_WARM_ACCESS
+    d = delegate_of(vm, t)
+    if d >= 0:
+        extra += GAS_COLD_ACCOUNT_ACCESS if vm.warm_acct(d) else GAS_WARM_ACCESS
     if not u256_is_zero(&value):
         extra += GAS_CALL_VALUE
         if op == 0xF1 and fork >= F_SPURIOUS and not vm.is_alive(t):
@@ -1641,6 +1658,9 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, u256* sp, int op) except -1:
     child.data = f.mem.buf + in_o if in_s else NULL
     child.data_len = in_s
     child.code_acct = t
+    if d >= 0:
+        child.code_acct = d
+        child.disable_precompiles = True
     if op == 0xF1:  # CALL
         child.caller = msg.target
         child.target = t
@@ -1664,7 +1684,7 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, u256* sp, int op) except -1:
         child.target = t
         child.should_transfer_value = True
         child.is_static = True
-    child.code = vm.accts[t].code
+    child.code = vm.accts[child.code_acct].code
     call_message(vm, &child, &r)
     f.gas += r.gas_left
     u256_set_u64(result, 1 if r.status == S_SUCCESS else 0)
@@ -1822,7 +1842,11 @@ cdef int call_message(VM vm, Msg* m, Res* r) except -1:
     if m.should_transfer_value and not u256_is_zero(&m.value):
         vm.move_ether(m.caller, m.target, &m.value)
     if vm.is_precompile(vm.accts[m.code_acct].addr):
-        call_precompile(vm, m, r)
+        if not m.disable_precompiles:
+            call_precompile(vm, m, r)
+        else:
+            r.status = S_SUCCESS  # a precompile's own code is empty
+            r.gas_left = m.gas
     else:
         run_code(vm, m, r)
     if r.status != S_SUCCESS:

@@ -1,0 +1,434 @@
+"""The ``evm`` command: ``evm statetest`` and ``evm run``.
+
+``evm statetest [--fork NAME] [--run REGEX] [--index D:G:V] [--json | --human]
+[--trace] [-j N] PATH...`` runs state-test fixtures (files or folders, searched
+recursively for ``*.json``; with no PATH, file names are read from stdin) and
+prints a line per failure and ``N passed, M failed[, K skipped]`` (or, with
+``--json``, a JSON array of results). It exits 0 only if nothing failed.
+
+``evm run [--codefile F | CODE] [--input HEX] [--gas N] [--value N] [--fork NAME]
+[--create] [--json] [--trace]`` runs bytecode like go-ethereum's ``evm run``
+and prints the output, the gas used and the error, if any. With ``--json`` it
+prints ``{"output": "0x…", "gasUsed": "0x…", "error": null | "…"}``: ``gasUsed``
+is a hex string, as in geth's ``evm run --json`` and the EIP-3155 summary line.
+It exits 0 when the code ran, whatever its outcome.
+
+Both take ``--trace`` to write EIP-3155 lines to stderr. Usage errors (bad
+option, malformed hex, unknown fork) print one line on stderr and exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, Iterator, List, NoReturn, Optional, Sequence, TextIO, Tuple
+
+from .forks import Fork, fork_from_name
+
+__all__ = ["main", "build_parser", "UsageError"]
+
+
+class UsageError(Exception):
+    """A command-line mistake: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and do not exit by themselves."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("cyevm")
+        except PackageNotFoundError:
+            pass
+    except ImportError:  # pragma: no cover - Python < 3.8
+        pass
+    try:
+        import evm
+
+        return str(getattr(evm, "__version__", "0+unknown"))
+    except Exception:
+        return "0+unknown"
+
+
+# --- Argument helpers ------------------------------------------------------
+def _uint(text: str) -> int:
+    """A non-negative integer, decimal or 0x-hex."""
+    t = text.strip().replace("_", "")
+    try:
+        n = int(t, 16) if t[:2].lower() == "0x" else int(t, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return n
+
+
+def _jobs(text: str) -> int:
+    n = _uint(text)
+    return n if n > 0 else (os.cpu_count() or 1)
+
+
+def _fork(text: str) -> Fork:
+    try:
+        return fork_from_name(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _hex(text: str, what: str) -> bytes:
+    """Hex with or without 0x; whitespace (e.g. a trailing newline) is ignored."""
+    s = "".join(text.split())
+    if s[:2] in ("0x", "0X"):
+        s = s[2:]
+    if len(s) % 2:
+        raise UsageError(f"evm run: error: {what}: odd number of hex digits")
+    try:
+        return bytes.fromhex(s)
+    except ValueError:
+        bad = next((c for c in s if c not in "0123456789abcdefABCDEF"), "?")
+        raise UsageError(f"evm run: error: {what}: malformed hex (unexpected {bad!r})") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the ``evm`` command."""
+    parser = _Parser(prog="evm", description="cyevm: an Ethereum Virtual Machine for Python.")
+    parser.add_argument("--version", action="version", version=f"evm (cyevm) {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    st = sub.add_parser(
+        "statetest",
+        help="run state-test fixtures (GeneralStateTests / EEST state_test JSON)",
+        description="Run state-test fixtures: every test × fork × post entry is one case.",
+    )
+    st.add_argument("paths", nargs="*", metavar="PATH",
+                    help="fixture file or folder (recursive *.json); none: read file names from stdin")
+    st.add_argument("--fork", type=_fork, metavar="NAME", help="run only this fork's entries")
+    st.add_argument("--run", metavar="REGEX", help="run only tests whose name matches REGEX")
+    st.add_argument("--index", metavar="D:G:V",
+                    help="run only entries with these data:gas:value indexes (* = any)")
+    out = st.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print a JSON array of results on stdout")
+    out.add_argument("--human", action="store_true",
+                     help="print a line per failure and a summary (the default)")
+    st.add_argument("--trace", action="store_true",
+                    help="write EIP-3155 trace lines and a stateRoot line per case to stderr (implies -j 1)")
+    st.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                    help="worker processes (default 1; 0 = one per core)")
+
+    rn = sub.add_parser(
+        "run",
+        help="run EVM bytecode (like geth's 'evm run')",
+        description="Run CODE (hex) as the code of a contract, or as initcode with --create.",
+    )
+    rn.add_argument("code", nargs="?", metavar="CODE", help="bytecode in hex (default: read from stdin)")
+    rn.add_argument("--codefile", metavar="F", help="read the bytecode hex from file F ('-' = stdin)")
+    rn.add_argument("--input", default="", metavar="HEX", help="calldata in hex")
+    rn.add_argument("--gas", type=_uint, default=10_000_000, metavar="N", help="gas (default 10000000)")
+    rn.add_argument("--value", type=_uint, default=0, metavar="N", help="call value in wei")
+    rn.add_argument("--fork", type=_fork, default=Fork.CANCUN, metavar="NAME", help="fork (default Cancun)")
+    rn.add_argument("--create", action="store_true", help="run CODE as initcode of a creation")
+    rn.add_argument("--json", action="store_true", help="print one JSON object")
+    rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
+    return parser
+
+
+# --- evm statetest ---------------------------------------------------------
+def _worker(job: Tuple[str, Optional[str], Optional[str], Optional[str]]) -> List[Dict[str, Any]]:
+    """Run one file in a worker process; never raises."""
+    from .statetest import run_file
+
+    path, fork, run, index = job
+    try:
+        return run_file(path, fork=fork, run=run, index=index)
+    except Exception as e:  # defensive: report, do not kill the pool
+        return [{"name": path, "pass": False, "stateRoot": None, "fork": None,
+                 "error": f"internal error: {type(e).__name__}: {e}", "file": path, "index": None}]
+
+
+def _worker_init() -> None:
+    # Ctrl-C is handled once, by the parent.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Workers forked later (maxtasksperchild) must not inherit the parent's SIGTERM handler.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _crash_result(path: str) -> List[Dict[str, Any]]:
+    return [{"name": path, "pass": False, "stateRoot": None, "fork": None, "file": path, "index": None,
+             "error": "worker process died while running this file (a crash in the EVM core?)"}]
+
+
+def _results_by_file(files: List[str], fork: Optional[str], run: Optional[str], index: Optional[str],
+                     jobs: int, trace: Optional[TextIO]) -> Iterator[List[Dict[str, Any]]]:
+    """Results of each file, in order; with ``jobs`` > 1 from worker processes.
+
+    A worker that dies (a crash of the compiled core) costs only the file it
+    was running: the files in flight are re-run one at a time to find it.
+    """
+    from .statetest import run_file
+
+    if jobs <= 1 or len(files) <= 1:
+        for path in files:
+            yield run_file(path, fork=fork, run=run, index=index, trace=trace)
+        return
+
+    import multiprocessing
+    import signal
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    jobs = min(jobs, len(files))
+
+    def new_pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init)
+
+    def stop(p: ProcessPoolExecutor) -> None:
+        for proc in list((getattr(p, "_processes", None) or {}).values()):
+            proc.terminate()
+        p.shutdown(wait=False, cancel_futures=True)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # so the workers are stopped below, not orphaned
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    pool = new_pool(jobs)
+    todo = iter(files)
+    # Files in flight, in file order; a bounded window keeps memory small.
+    pending: "deque[Tuple[str, Future]]" = deque()
+
+    def fill() -> None:
+        while len(pending) < 2 * jobs:
+            path = next(todo, None)
+            if path is None:
+                return
+            pending.append((path, pool.submit(_worker, (path, fork, run, index))))
+
+    try:
+        fill()
+        while pending:
+            path, fut = pending[0]
+            try:
+                results = fut.result()
+            except BrokenProcessPool:
+                stop(pool)
+                in_flight = list(pending)
+                pending.clear()
+                pool = new_pool(1)
+                for p, f in in_flight:
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        yield f.result()
+                        continue
+                    try:
+                        yield pool.submit(_worker, (p, fork, run, index)).result()
+                    except BrokenProcessPool:
+                        stop(pool)
+                        pool = new_pool(1)
+                        yield _crash_result(p)
+                pool.shutdown(wait=True)
+                pool = new_pool(jobs)
+                fill()
+                continue
+            pending.popleft()
+            yield results
+            fill()
+        pool.shutdown(wait=True)
+    except BaseException:
+        stop(pool)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self.done = self.cases = self.failed = 0
+
+    def update(self, results: List[Dict[str, Any]]) -> None:
+        self.done += 1
+        self.cases += len(results)
+        self.failed += sum(1 for r in results if r.get("pass") is False)
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        self.stream.write(
+            f"\r[{'#' * filled}{' ' * (width - filled)}] {self.done}/{self.total} files, "
+            f"{self.cases} cases, {self.failed} failed"
+        )
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _describe(r: Dict[str, Any]) -> str:
+    where = " ".join(str(x) for x in (r.get("fork"), r.get("index")) if x)
+    name = r.get("name") or "?"
+    file = r.get("file")
+    head = f"{file}: {name}" if file and file != name else name
+    return f"FAIL {head}" + (f" [{where}]" if where else "") + f": {r.get('error')}"
+
+
+def _read_paths_from_stdin() -> List[str]:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("evm statetest: error: no PATH given (see 'evm statetest --help')")
+    return [line.strip() for line in sys.stdin if line.strip()]
+
+
+def _cmd_statetest(args: argparse.Namespace) -> int:
+    from .statetest import iter_fixture_files, parse_index
+    import re
+
+    if args.run is not None:
+        try:
+            re.compile(args.run)
+        except re.error as e:
+            raise UsageError(f"evm statetest: error: bad --run regular expression: {e}") from None
+    if args.index is not None:
+        try:
+            parse_index(args.index)
+        except ValueError as e:
+            raise UsageError(f"evm statetest: error: {e}") from None
+
+    paths = args.paths or _read_paths_from_stdin()
+    files = list(iter_fixture_files(paths))
+    fork = args.fork.fixture_name if args.fork is not None else None
+    trace = sys.stderr if args.trace else None
+    jobs = 1 if args.trace else args.jobs
+    progress = _Progress(len(files), sys.stderr,
+                         enabled=not args.trace and bool(getattr(sys.stderr, "isatty", lambda: False)()))
+
+    passed = failed = skipped = 0
+    collected: List[Dict[str, Any]] = []
+    out = sys.stdout
+    try:
+        for results in _results_by_file(files, fork, args.run, args.index, jobs, trace):
+            progress.update(results)
+            for r in results:
+                if r.get("pass") is True:
+                    passed += 1
+                elif r.get("pass") is None:
+                    skipped += 1
+                else:
+                    failed += 1
+                    if not args.json:
+                        progress.clear()
+                        out.write(_describe(r) + "\n")
+            if args.json:
+                collected.extend(results)
+    except KeyboardInterrupt:
+        progress.clear()
+        sys.stderr.write("evm statetest: interrupted\n")
+        return 130
+    progress.clear()
+
+    if args.json:
+        json.dump(collected, out, indent=2)
+        out.write("\n")
+    else:
+        summary = f"{passed} passed, {failed} failed"
+        if skipped:
+            summary += f", {skipped} skipped"
+        out.write(summary + "\n")
+    if passed + failed + skipped == 0:
+        sys.stderr.write("evm statetest: warning: no test case matched\n")
+    return 0 if failed == 0 else 1
+
+
+# --- evm run ---------------------------------------------------------------
+def _read_code(args: argparse.Namespace) -> bytes:
+    if args.code is not None and args.codefile is not None:
+        raise UsageError("evm run: error: give CODE or --codefile, not both")
+    if args.code is not None:
+        return _hex(args.code, "CODE")
+    if args.codefile is not None and args.codefile != "-":
+        try:
+            with open(args.codefile, "r", encoding="ascii", errors="replace") as fh:
+                text = fh.read()
+        except OSError as e:
+            raise UsageError(f"evm run: error: cannot read --codefile {args.codefile!r}: {e.strerror or e}") from None
+        return _hex(text, f"--codefile {args.codefile}")
+    if sys.stdin is None:
+        raise UsageError("evm run: error: no CODE given and no stdin to read it from")
+    return _hex(sys.stdin.read(), "code from stdin")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    code = _read_code(args)
+    data = _hex(args.input, "--input")
+    try:
+        from .executor import execute_code
+    except ImportError as e:
+        sys.stderr.write(f"evm run: error: executor not available: {e}\n")
+        return 1
+    tracer = None
+    if args.trace:
+        from .tracing import EIP3155Tracer
+
+        tracer = EIP3155Tracer(sys.stderr, fork=args.fork)
+    try:
+        res = execute_code(code, input=data, gas=args.gas, value=args.value, fork=args.fork,
+                           create=args.create, tracer=tracer)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise UsageError(f"evm run: error: {e}") from None
+    if tracer is not None:
+        tracer.flush()
+    gas_used = res.gas_used
+    output = bytes(res.output)
+    if args.json:
+        obj = {"output": "0x" + output.hex(), "gasUsed": hex(gas_used), "error": res.error}
+        if res.contract_address is not None:
+            obj["contractAddress"] = "0x" + bytes(res.contract_address).hex()
+        sys.stdout.write(json.dumps(obj) + "\n")
+    else:
+        lines = ["0x" + output.hex(), f"gas used: {gas_used}"]
+        if res.contract_address is not None:
+            lines.append("contract address: 0x" + bytes(res.contract_address).hex())
+        if res.error:
+            lines.append(f"error: {res.error}")
+        sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+# --- Entry point -----------------------------------------------------------
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the ``evm`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(list(argv) if argv is not None else None)
+        except SystemExit as e:  # --help / --version
+            return int(e.code or 0) if not isinstance(e.code, str) else 2
+        if args.command == "statetest":
+            return _cmd_statetest(args)
+        if args.command == "run":
+            return _cmd_run(args)
+        parser.print_help(sys.stderr)
+        return 2
+    except UsageError as e:
+        sys.stderr.write(f"{e}\n")
+        return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
