@@ -32,6 +32,7 @@ from .executor import (
     execute_code,
 )
 from .forks import Fork, fork_from_name
+from .machine import EVM, CallResult
 from .state import Account, Database, State, to_address
 from .transaction import InvalidTransaction, Transaction
 
@@ -40,6 +41,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Account",
     "BlockEnv",
+    "CallResult",
+    "EVM",
     "Database",
     "ExecutionResult",
     "Fork",

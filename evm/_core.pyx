@@ -8,7 +8,7 @@ load (asking the Database), at precompiles, and at the API edge. See
 ARCHITECTURE.md. Instruction bodies follow the execution specs' grouping and
 names; per-opcode facts come from ``evm.opcodes``.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, INT64_MAX
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uint64_t, int64_t, INT64_MAX
 from libc.string cimport memcpy, memset, memcmp, memmove
 from libc.stdlib cimport malloc, realloc, free, calloc
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
@@ -68,6 +68,11 @@ cdef enum:
     N_FORKS = 15
 
 # Undo-log entry kinds
+# Slot.warm bits
+cdef enum:
+    SLOT_WARM = 1         # in accessed_storage_keys
+    SLOT_DIRTY = 2        # written since the last flush to the database
+
 cdef enum:
     U_BALANCE = 1
     U_NONCE = 2
@@ -92,23 +97,24 @@ STATUS_NAMES = (
 # ---------------------------------------------------------------------------
 # BASE_GAS[fork][op] < 0 means "undefined in that fork", so one load answers
 # both "defined?" and "base cost?" (as in evmone).
-cdef int BASE_GAS[N_FORKS][256]
-cdef int STACK_REQ[256]       # items required
-cdef int STACK_MAX[256]       # highest stack height allowed before the op
+cdef struct OpMeta:
+    int32_t gas           # base gas; < 0: undefined in this fork
+    uint32_t req          # stack bytes required (items * 32)
+    uint32_t span         # allowed stack bytes above `req` before the op
+cdef OpMeta OP_META[N_FORKS][256]
 
 def _build_tables():
-    cdef int f, op
-    for op in range(256):
-        STACK_REQ[op] = 0
-        STACK_MAX[op] = STACK_LIMIT
-    for op, info in _opcodes.OPCODES.items():
-        STACK_REQ[op] = info.pops
-        # after the op the height is h - pops + pushes, which must be <= 1024
-        STACK_MAX[op] = STACK_LIMIT - (info.pushes - info.pops) if info.pushes > info.pops else STACK_LIMIT
+    cdef int f, op, req, hi
     for f in range(N_FORKS):
         table = _opcodes.base_gas_table(Fork(f))
         for op in range(256):
-            BASE_GAS[f][op] = table[op]
+            info = _opcodes.OPCODES.get(op)
+            req = info.pops if info is not None else 0
+            # after the op the height is h - pops + pushes, which must be <= 1024
+            hi = STACK_LIMIT - max(0, info.pushes - info.pops) if info is not None else STACK_LIMIT
+            OP_META[f][op].gas = table[op]
+            OP_META[f][op].req = req * sizeof(u256)
+            OP_META[f][op].span = (hi - req) * sizeof(u256)
 
 _build_tables()
 
@@ -170,6 +176,30 @@ cdef inline uint64_t _load64(const uint8_t* p) noexcept nogil:
     cdef uint64_t v
     memcpy(&v, p, 8)
     return v
+
+cdef extern from *:
+    """
+    static inline uint64_t evm_bswap64(uint64_t x) { return __builtin_bswap64(x); }
+    """
+    uint64_t evm_bswap64(uint64_t x) nogil
+
+cdef inline void push_bytes(u256* r, const uint8_t* p, uint64_t n) noexcept nogil:
+    """PUSHn: the n (1..32) big-endian bytes at p, read 8 at a time from the
+    end. The code is padded, so nothing here reads past the buffer."""
+    cdef uint64_t v
+    cdef int k = 0
+    r.w[0] = 0; r.w[1] = 0; r.w[2] = 0; r.w[3] = 0
+    while n >= 8:
+        n -= 8
+        r.w[k] = evm_bswap64(_load64(p + n))
+        k += 1
+    if n:
+        v = 0
+        while n:
+            v = (v << 8) | p[0]
+            p += 1
+            n -= 1
+        r.w[k] = v
 
 cdef inline uint64_t hash_addr(const uint8_t* a) noexcept nogil:
     cdef uint64_t h = _load64(a) * 0x9E3779B97F4A7C15ULL
@@ -253,25 +283,24 @@ cdef inline int mem_grow(Mem* m, uint64_t new_size) noexcept nogil:
     m.size = new_size
     return 0
 
-cdef inline int charge_memory(Mem* m, uint64_t offset, uint64_t size, int64_t* gas) noexcept nogil:
-    """Expand memory to cover [offset, offset+size) charging the expansion
-    gas. Both values are already range-checked (< 2^31). Returns a status."""
-    cdef uint64_t end, words
-    cdef int64_t new_cost
-    if size == 0:
-        return S_SUCCESS
-    end = offset + size
-    if end <= m.size:
-        return S_SUCCESS
-    words = (end + 31) >> 5
-    new_cost = mem_cost(words)
-    gas[0] -= new_cost - m.cost
-    if gas[0] < 0:
-        return S_OUT_OF_GAS
-    if mem_grow(m, words << 5) != 0:
-        return S_OUT_OF_GAS
+cdef int64_t expand_slow(Mem* m, uint64_t end, int64_t gas) noexcept nogil:
+    """Grow memory to cover `end` bytes, charging the expansion gas.
+    Returns the gas left, or -1 when it runs out."""
+    cdef uint64_t words = (end + 31) >> 5
+    cdef int64_t new_cost = mem_cost(words)
+    gas -= new_cost - m.cost
+    if gas < 0 or mem_grow(m, words << 5) != 0:
+        return -1
     m.cost = new_cost
-    return S_SUCCESS
+    return gas
+
+cdef inline int64_t mem_charge(Mem* m, uint64_t offset, uint64_t size, int64_t gas) noexcept nogil:
+    """Make [offset, offset+size) addressable (both already < 2^31) and
+    return the gas left after any expansion cost (< 0: out of gas). The
+    common case, no expansion, stays inline in the loop."""
+    if size == 0 or offset + size <= m.size:
+        return gas
+    return expand_slow(m, offset + size, gas)
 
 cdef inline int region(const u256* off, const u256* size, uint64_t* o, uint64_t* s) noexcept nogil:
     """Take an (offset, size) pair off the stack. A zero size never touches
@@ -341,6 +370,7 @@ cdef class VM:
     cdef uint64_t n_logs, cap_logs
     # refund counter (signed: EIP-2200 may subtract inside a frame)
     cdef public int64_t refund_counter
+    cdef int64_t sticky   # account with the RIPEMD160 sticky touch, or -1
     # operand stacks, one per depth, allocated on first use
     cdef u256** stacks
     cdef u256 log_topics[4]
@@ -364,6 +394,7 @@ cdef class VM:
         self.log_recs = NULL
         self.stacks = <u256**>calloc(STACK_DEPTH_LIMIT + 2, sizeof(u256*))
         self.blob_hashes = NULL
+        self.sticky = -1
         self.acct_tab.idx = NULL
         self.slot_tab.idx = NULL
         self.tslot_tab.idx = NULL
@@ -557,6 +588,8 @@ cdef class VM:
                 a.flags |= A_HAD_STORAGE
         Py_INCREF(code)
         a.code = <void*>code
+        if self.fork >= F_BERLIN and self.is_precompile(addr):
+            a.flags |= A_WARM  # precompiles are always in accessed_addresses
         self._table_insert(&self.acct_tab, h, n, n)
         self.n_accts = n + 1
         return n
@@ -674,7 +707,8 @@ cdef class VM:
         s.acct = acct
         s.hash = h
         s.key = key[0]
-        if (self.accts[acct].flags & A_HAD_STORAGE) and not (self.accts[acct].flags & A_CREATED):
+        if (self.accts[acct].flags & A_HAD_STORAGE) and not (
+                self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED)):
             value = self.db.get_storage(addr_bytes(self.accts[acct].addr), u256_py(key))
             u256_from_pyint(&s.original, value)
             s.current = s.original
@@ -685,6 +719,7 @@ cdef class VM:
     cdef int set_storage(self, uint32_t e, const u256* v) except -1:
         self.push_undo(U_STORAGE, e, &self.slots[e].current, 0)
         self.slots[e].current = v[0]
+        self.slots[e].warm |= SLOT_DIRTY  # to be written back (not journaled: harmless)
         return 0
 
     cdef int64_t tslot(self, uint32_t acct, const u256* key, bint create) except -2:
@@ -745,7 +780,7 @@ cdef class VM:
             elif u.kind == U_TSTORAGE:
                 self.tslots[u.idx].current = u.old
             elif u.kind == U_SLOT_WARM:
-                self.slots[u.idx].warm = 0
+                self.slots[u.idx].warm &= ~<uint32_t>SLOT_WARM
         for i in range(logs_mark, self.n_logs):
             free(self.log_recs[i].data)
         if self.n_logs > logs_mark:
@@ -796,7 +831,7 @@ cdef class VM:
         """The CREATE collision rule (EIP-684 and EIP-7610)."""
         cdef Acct* a = &self.accts[e]
         return a.nonce != 0 or PyBytes_GET_SIZE(<object>a.code) != 0 or (
-            (a.flags & A_HAD_STORAGE) != 0 and (a.flags & A_CREATED) == 0)
+            (a.flags & A_HAD_STORAGE) != 0 and (a.flags & (A_CREATED | A_STORAGE_CLEARED)) == 0)
 
     # -- Python API, used by the executor once per transaction --------------
     def account(self, address):
@@ -804,6 +839,13 @@ cdef class VM:
         cdef int64_t e = self.acct(_addr_arg(address))
         cdef Acct* a = &self.accts[e]
         return (bool(a.flags & A_EXISTS), a.nonce, u256_py(&a.balance), <object>a.code)
+
+    def storage(self, address, key):
+        """The current value of storage slot ``key`` of ``address``."""
+        cdef u256 k
+        cdef int64_t e = self.acct(_addr_arg(address))
+        u256_from_pyint(&k, key)
+        return u256_py(&self.slots[self.slot(e, &k)].current)
 
     def set_balance_of(self, address, balance):
         """Set the balance of ``address`` (creating the account)."""
@@ -835,9 +877,9 @@ cdef class VM:
         cdef int64_t e = self.acct(_addr_arg(address)), sl
         u256_from_pyint(&k, key)
         sl = self.slot(e, &k)
-        if not self.slots[sl].warm:
+        if not (self.slots[sl].warm & SLOT_WARM):
             self.push_undo(U_SLOT_WARM, sl, NULL, 0)
-            self.slots[sl].warm = 1
+            self.slots[sl].warm |= SLOT_WARM
 
     def touch(self, address):
         """Mark ``address`` touched (EIP-161; used before Paris)."""
@@ -874,6 +916,43 @@ cdef class VM:
         m.code = self.accts[m.code_acct].code
         call_message(self, &m, &r)
         return self._result(&r)
+
+    def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False):
+        """The fast path behind ``EVM.message_call``: a call outside any
+        transaction (ORIGIN = caller, GASPRICE = 0, caller/callee/coinbase
+        warm), then ``end_transaction()``. Returns (error or None, gas_left,
+        output, logs or None)."""
+        cdef Msg m
+        cdef Res r
+        if len(caller) != 20 or len(to) != 20 or gas < 0:
+            raise ValueError("addresses are 20 bytes and gas is non-negative")
+        memset(&m, 0, sizeof(Msg))
+        memcpy(self.origin, <const char*>caller, 20)
+        u256_set_u64(&self.gas_price, 0)
+        self.n_blob_hashes = 0
+        m.caller = self.acct(caller)
+        m.target = self.acct(to)
+        m.code_acct = m.target
+        if self.fork >= F_BERLIN:
+            self.warm_acct(m.caller)
+            self.warm_acct(m.target)
+            if self.fork >= F_SHANGHAI:
+                self.warm_acct(self.acct(self.coinbase))
+        if value:
+            u256_from_pyint(&m.value, value)
+            if u256_lt(&self.accts[m.caller].balance, &m.value):
+                raise ValueError("caller's balance is below the value sent")
+        m.data = <const uint8_t*>PyBytes_AS_STRING(data)
+        m.data_len = PyBytes_GET_SIZE(data)
+        m.gas = gas
+        m.should_transfer_value = True
+        m.is_static = is_static
+        m.code = self.accts[m.target].code
+        call_message(self, &m, &r)
+        logs = self.logs() if (r.status == S_SUCCESS and self.n_logs) else None
+        result = self._result(&r)
+        self.end_transaction()
+        return result + (logs,)
 
     def create(self, caller, address, value, initcode, gas):
         """Process a contract-creation message at ``address`` (already
@@ -923,46 +1002,133 @@ cdef class VM:
         cdef int64_t e = self.acct(_addr_arg(address))
         self.set_flags(e, self.accts[e].flags | A_DESTROYED)
 
-    def changes(self):
-        """The transaction's effect, as {address: None (deleted) or
-        (nonce, balance, code, storage_changes, storage_reset)}.
+    cdef int _delete_account(self, uint32_t e) except -1:
+        """Make e a non-existent account with empty storage (after the
+        transaction that deleted it); the database is no longer asked."""
+        cdef Acct* a = &self.accts[e]
+        cdef uint32_t i
+        cdef object empty = b""
+        a.nonce = 0
+        u256_set_u64(&a.balance, 0)
+        Py_INCREF(empty)
+        Py_XDECREF(<PyObject*>a.code)
+        a.code = <void*>empty
+        a.flags = A_DIRTY | A_STORAGE_CLEARED | (a.flags & A_WARM)
+        for i in range(self.n_slots):
+            if self.slots[i].acct == e:
+                u256_set_u64(&self.slots[i].original, 0)
+                u256_set_u64(&self.slots[i].current, 0)
+                self.slots[i].warm |= SLOT_DIRTY
+        return 0
 
-        Accounts scheduled for deletion and, from Spurious Dragon to London,
-        touched empty accounts are deleted; storage_changes maps each changed
-        slot to its new value (0 = delete)."""
+    def end_transaction(self):
+        """Finish a transaction: delete accounts scheduled for deletion (and,
+        from Spurious Dragon to London, touched empty ones), make the current
+        storage values the next transaction's originals, forget warmth,
+        logs, transient storage and the undo log. The cache keeps every
+        change until ``changes()`` is written back."""
+        cdef uint64_t i
+        cdef Undo* u
+        cdef Acct* a
+        cdef uint32_t e
+        cdef bint clear_touched = F_SPURIOUS <= self.fork <= F_LONDON
+        cdef uint32_t keep
+        if self.sticky >= 0:
+            self.push_undo(U_FLAGS, <uint32_t>self.sticky, NULL, self.accts[self.sticky].flags)
+            self.sticky = -1
+        # deletions first, then per-transaction flags
+        for i in range(self.n_undo):
+            u = &self.undo[i]
+            if u.kind == U_FLAGS or u.kind == U_BALANCE or u.kind == U_NONCE or u.kind == U_CODE:
+                e = u.idx
+                a = &self.accts[e]
+                if a.flags & A_DESTROYED or (
+                        clear_touched and (a.flags & (A_TOUCHED | A_STICKY_TOUCH))
+                        and (a.flags & A_EXISTS) and self.is_empty(e)) or (
+                        # left empty from Paris on (modify_state destroys it)
+                        (a.flags & (A_EXISTS | A_DIRTY | A_STORAGE_CLEARED)) == A_DIRTY):
+                    self._delete_account(e)
+        for i in range(self.n_undo):
+            u = &self.undo[i]
+            if u.kind == U_FLAGS:
+                a = &self.accts[u.idx]
+                keep = A_WARM if (self.fork >= F_BERLIN and self.is_precompile(a.addr)) else 0
+                a.flags &= ~<uint32_t>(A_WARM | A_CREATED | A_DESTROYED | A_TOUCHED | A_STICKY_TOUCH)
+                a.flags |= keep
+            elif u.kind == U_STORAGE:
+                self.slots[u.idx].original = self.slots[u.idx].current
+            elif u.kind == U_SLOT_WARM:
+                self.slots[u.idx].warm &= ~<uint32_t>SLOT_WARM
+            elif u.kind == U_CODE:
+                Py_XDECREF(<PyObject*><void*>u.aux)
+        self.n_undo = 0
+        for i in range(self.n_logs):
+            free(self.log_recs[i].data)
+        self.n_logs = 0
+        if self.n_tslots:
+            memset(self.tslot_tab.idx, 0, (self.tslot_tab.mask + 1) * sizeof(uint32_t))
+            self.n_tslots = 0
+        self.refund_counter = 0
+
+    def set_tx_context(self, origin, gas_price, blob_hashes=()):
+        """Set ORIGIN, GASPRICE and the BLOBHASH list for the next transaction."""
+        cdef bytes a = _addr_arg(origin)
+        cdef uint32_t i
+        memcpy(self.origin, <const char*>a, 20)
+        u256_from_pyint(&self.gas_price, gas_price)
+        blob_hashes = list(blob_hashes)
+        free(self.blob_hashes)
+        self.blob_hashes = NULL
+        self.n_blob_hashes = len(blob_hashes)
+        if self.n_blob_hashes:
+            self.blob_hashes = <u256*>malloc(self.n_blob_hashes * sizeof(u256))
+            if self.blob_hashes == NULL:
+                raise MemoryError()
+            for i in range(self.n_blob_hashes):
+                h = blob_hashes[i]
+                if isinstance(h, (bytes, bytearray)):
+                    h = int.from_bytes(h, "big")
+                u256_from_pyint(&self.blob_hashes[i], h)
+
+    def changes(self, bint clear=True):
+        """Everything changed since the last call, for writing back to the
+        database: {address: None (deleted) or (nonce, balance, code,
+        {slot: value (0 = delete)}, storage_reset)}. Call after
+        ``end_transaction()``; with ``clear`` the changes are then considered
+        written."""
         cdef uint32_t i
         cdef Acct* a
         cdef Slot* sl
-        cdef bint clear_touched = F_SPURIOUS <= self.fork <= F_LONDON
         result = {}
-        deleted = set()
         for i in range(self.n_accts):
             a = &self.accts[i]
-            if a.flags & A_DESTROYED or (clear_touched and (a.flags & (A_TOUCHED | A_STICKY_TOUCH))
-                                         and (a.flags & A_EXISTS) and self.is_empty(i)):
+            if not (a.flags & A_DIRTY):
+                continue
+            if not (a.flags & A_EXISTS):
                 result[addr_bytes(a.addr)] = None
-                deleted.add(i)
-            elif not (a.flags & A_EXISTS):
-                if a.flags & A_DIRTY:
-                    result[addr_bytes(a.addr)] = None
-                    deleted.add(i)
-            elif a.flags & A_DIRTY:
+            else:
                 result[addr_bytes(a.addr)] = (a.nonce, u256_py(&a.balance), <object>a.code, {},
-                                              bool(a.flags & A_CREATED))
+                                              bool(a.flags & A_STORAGE_CLEARED))
         for i in range(self.n_slots):
             sl = &self.slots[i]
-            if sl.acct in deleted or u256_eq_raw(&sl.original, &sl.current) and not (
-                    self.accts[sl.acct].flags & A_CREATED):
+            if not (sl.warm & SLOT_DIRTY):
                 continue
-            key = addr_bytes(self.accts[sl.acct].addr)
+            if clear:
+                sl.warm &= ~<uint32_t>SLOT_DIRTY
+            a = &self.accts[sl.acct]
+            if not (a.flags & A_EXISTS):
+                continue
+            key = addr_bytes(a.addr)
             entry = result.get(key)
             if entry is None:
-                a = &self.accts[sl.acct]
-                entry = (a.nonce, u256_py(&a.balance), <object>a.code, {}, bool(a.flags & A_CREATED))
+                entry = (a.nonce, u256_py(&a.balance), <object>a.code, {},
+                         bool(a.flags & A_STORAGE_CLEARED))
                 result[key] = entry
             entry[3][u256_py(&sl.key)] = u256_py(&sl.current)
+        if clear:
+            for i in range(self.n_accts):
+                self.accts[i].flags &= ~<uint32_t>A_DIRTY
         return result
-
 
 # ---------------------------------------------------------------------------
 # The interpreter loop, written once and compiled twice (traced / plain)
@@ -987,6 +1153,16 @@ cdef inline void set_rdata(Frame* f, uint8_t* data, uint64_t n) noexcept nogil:
     f.rdata = data
     f.rdata_len = n
 
+cdef int stack_error(int op, bint underflow, bint out_of_gas) noexcept nogil:
+    """Which halt a failed stack check reports, in the spec's order: an op
+    that pops its arguments underflows before charging gas, DUP/SWAP charge
+    first, and pushing onto a full stack comes after the charge."""
+    if underflow and not (0x80 <= op <= 0x9F):
+        return S_STACK_UNDERFLOW
+    if out_of_gas:
+        return S_OUT_OF_GAS
+    return S_STACK_UNDERFLOW if underflow else S_STACK_OVERFLOW
+
 cdef object stack_list(u256* base, u256* sp):
     cdef u256* p = base
     result = []
@@ -1004,10 +1180,12 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef uint64_t code_size = ci.size
     cdef u256* stack = vm.stack_for(msg.depth)
     cdef u256* sp = stack
-    cdef int* base_gas = BASE_GAS[vm.fork]
+    cdef OpMeta* meta = OP_META[vm.fork]
+    cdef OpMeta* m
     cdef int fork = vm.fork
     cdef uint64_t pc = 0, o, s, o2, n, h
-    cdef int64_t gas = msg.gas, cost, start_gas
+    cdef int64_t gas = msg.gas
+    cdef bint open_op = False
     cdef int status = S_SUCCESS
     cdef int op
     cdef u256 t, t2
@@ -1023,22 +1201,21 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
         while True:
             op = code[pc]
             if Tracing is TraceOn:
+                if pc >= code_size:
+                    break  # the implicit STOP past the end is not an instruction
                 vm.tracer.op_start(pc, op, gas, f.mem.size, stack_list(stack, sp), msg.depth + 1,
-                                   PyBytes_FromStringAndSize(<char*>f.rdata, f.rdata_len),
-                                   vm.refund_counter)
-                start_gas = gas
-            cost = base_gas[op]
-            if cost < 0:
+                                   mkbytes(f.rdata, f.rdata_len), vm.refund_counter)
+                open_op = True
+            # one check for: defined?, stack under/overflow, base gas
+            m = &meta[op]
+            if m.gas < 0:
                 status = S_INVALID_OPCODE
                 break
-            h = sp - stack
-            if h < <uint64_t>STACK_REQ[op]:
-                status = S_STACK_UNDERFLOW
+            h = <uint64_t>(<char*>sp - <char*>stack)
+            if h - m.req > m.span:  # unsigned: also catches h < req
+                status = stack_error(op, h < m.req, gas - m.gas < 0)
                 break
-            if h > <uint64_t>STACK_MAX[op]:
-                status = S_STACK_OVERFLOW
-                break
-            gas -= cost
+            gas -= m.gas
             if gas < 0:
                 status = S_OUT_OF_GAS
                 break
@@ -1109,8 +1286,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if status:
                     break
                 gas -= GAS_KECCAK256_WORD * words_of(s)
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 evm_keccak256(f.mem.buf + o, s, buf)
                 u256_from_be(&sp[-2], buf, 32); sp -= 1
@@ -1142,8 +1320,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if status:
                     break
                 gas -= GAS_COPY * words_of(s)
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 if op == 0x37:
                     copy_padded(f.mem.buf + o, msg.data, msg.data_len, &sp[-2], s)
@@ -1172,8 +1351,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 e = vm.acct(buf)
                 if fork >= F_BERLIN and vm.warm_acct(e):
                     gas -= GAS_COLD_ACCOUNT_ACCESS - GAS_WARM_ACCESS
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 if gas < 0:
                     status = S_OUT_OF_GAS
@@ -1188,8 +1368,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if status:
                     break
                 gas -= GAS_COPY * words_of(s)
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 # reading past the end of the return data is an exceptional halt
                 if not to_u64_sat(&sp[-2], f.rdata_len, &o2) or o2 + s > f.rdata_len:
@@ -1245,16 +1426,18 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if not to_u64_sat(&sp[-1], MAX_MEMORY, &o):
                     status = S_OUT_OF_GAS
                     break
-                status = charge_memory(&f.mem, o, 32, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, 32, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 u256_from_be(&sp[-1], f.mem.buf + o, 32)
             elif op == 0x52:  # MSTORE
                 if not to_u64_sat(&sp[-1], MAX_MEMORY, &o):
                     status = S_OUT_OF_GAS
                     break
-                status = charge_memory(&f.mem, o, 32, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, 32, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 u256_to_be(f.mem.buf + o, &sp[-2])
                 sp -= 2
@@ -1262,17 +1445,18 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if not to_u64_sat(&sp[-1], MAX_MEMORY, &o):
                     status = S_OUT_OF_GAS
                     break
-                status = charge_memory(&f.mem, o, 1, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, 1, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 f.mem.buf[o] = <uint8_t>(sp[-2].w[0] & 0xFF)
                 sp -= 2
             elif op == 0x54:  # SLOAD
                 e = vm.slot(msg.target, &sp[-1])
                 sl = &vm.slots[e]
-                if fork >= F_BERLIN and not sl.warm:
+                if fork >= F_BERLIN and not (sl.warm & SLOT_WARM):
                     vm.push_undo(U_SLOT_WARM, e, NULL, 0)
-                    vm.slots[e].warm = 1
+                    vm.slots[e].warm |= SLOT_WARM
                     gas -= GAS_COLD_SLOAD - GAS_WARM_ACCESS
                     if gas < 0:
                         status = S_OUT_OF_GAS
@@ -1329,8 +1513,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                         status = S_OUT_OF_GAS
                         break
                     gas -= GAS_COPY * words_of(s)
-                    status = charge_memory(&f.mem, o if o > o2 else o2, s, &gas)
-                    if status:
+                    gas = mem_charge(&f.mem, o if o > o2 else o2, s, gas)
+                    if gas < 0:
+                        status = S_OUT_OF_GAS
                         break
                     memmove(f.mem.buf + o, f.mem.buf + o2, s)
                 sp -= 3
@@ -1341,7 +1526,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 pc += 1
             elif op in (0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f):  # PUSH2..PUSH32
                 n = op - 0x5F
-                u256_from_be(sp, code + pc + 1, n); sp += 1
+                push_bytes(sp, code + pc + 1, n); sp += 1
                 pc += n
             elif op in (0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f):  # DUP1..DUP16
                 sp[0] = sp[-(op - 0x7F)]; sp += 1
@@ -1357,8 +1542,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if status:
                     break
                 gas -= GAS_LOG_DATA * <int64_t>s
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 n = op - 0xA0
                 # topics in stack order: sp[-3] is the first
@@ -1385,8 +1571,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 status = region(&sp[-1], &sp[-2], &o, &s)
                 if status:
                     break
-                status = charge_memory(&f.mem, o, s, &gas)
-                if status:
+                gas = mem_charge(&f.mem, o, s, gas)
+                if gas < 0:
+                    status = S_OUT_OF_GAS
                     break
                 out = <uint8_t*>malloc(s if s else 1)
                 if out == NULL:
@@ -1407,11 +1594,13 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
             pc += 1
             if Tracing is TraceOn:
                 vm.tracer.op_end(gas)
+                open_op = False
         if Tracing is TraceOn:
-            if status > S_REVERT:
-                vm.tracer.op_exception(STATUS_NAMES[status])
-            else:
-                vm.tracer.op_end(gas)
+            if open_op:
+                if status > S_REVERT:
+                    vm.tracer.op_exception(STATUS_NAMES[status])
+                else:
+                    vm.tracer.op_end(gas)
     finally:
         free(f.mem.buf)
         free(f.rdata)
@@ -1455,9 +1644,9 @@ cdef int sstore(VM vm, Msg* msg, Frame* f, u256* key, u256* new_value) except -1
         return S_OUT_OF_GAS
     e = vm.slot(msg.target, key)
     sl = &vm.slots[e]
-    if fork >= F_BERLIN and not sl.warm:
+    if fork >= F_BERLIN and not (sl.warm & SLOT_WARM):
         vm.push_undo(U_SLOT_WARM, e, NULL, 0)
-        sl.warm = 1
+        sl.warm |= SLOT_WARM
         cost += GAS_COLD_SLOAD
     if not net:
         # Frontier .. Petersburg (bar Constantinople): set 20000, else 5000
@@ -1752,9 +1941,9 @@ cdef int op_create(VM vm, Msg* msg, Frame* f, u256* sp, bint is_create2) except 
     f.gas -= cost
     if f.gas < 0:
         return S_OUT_OF_GAS
-    st = charge_memory(&f.mem, o, s, &f.gas)
-    if st:
-        return st
+    f.gas = mem_charge(&f.mem, o, s, f.gas)
+    if f.gas < 0:
+        return S_OUT_OF_GAS
     if fork >= F_SHANGHAI and s > MAX_INITCODE_SIZE:
         return S_OUT_OF_GAS
     sub_gas = max_message_call_gas(fork, f.gas)
@@ -1856,6 +2045,7 @@ cdef int call_message(VM vm, Msg* m, Res* r) except -1:
         if F_SPURIOUS <= vm.fork <= F_LONDON and vm.is_precompile(vm.accts[m.target].addr) and \
                 vm.accts[m.target].addr[19] == 3 and (vm.accts[m.target].flags & A_EXISTS) and vm.is_empty(m.target):
             vm.accts[m.target].flags |= A_STICKY_TOUCH
+            vm.sticky = m.target
     elif F_SPURIOUS <= vm.fork <= F_LONDON:
         vm.set_flags(m.target, vm.accts[m.target].flags | A_TOUCHED)
     return 0
@@ -1867,7 +2057,7 @@ cdef int create_message(VM vm, Msg* m, Res* r) except -1:
     cdef int fork = vm.fork
     cdef uint32_t e = m.target
     memset(r, 0, sizeof(Res))
-    vm.set_flags(e, vm.accts[e].flags | A_CREATED | A_EXISTS | A_DIRTY)
+    vm.set_flags(e, vm.accts[e].flags | A_CREATED | A_EXISTS | A_DIRTY | A_STORAGE_CLEARED)
     if fork >= F_SPURIOUS:
         vm.set_nonce(e, 1)
     if not u256_is_zero(&m.value):

@@ -37,8 +37,6 @@ __all__ = [
 DEFAULT_CALLER = bytes.fromhex("000000000000000000000000000000000000c0de")
 DEFAULT_CONTRACT = bytes.fromhex("0000000000000000000000000000000000000ca1")
 
-PRECOMPILE_ADDRESSES_MAX = 0x100
-
 
 @dataclass
 class Log:
@@ -102,13 +100,6 @@ def _make_vm(state: State, env: BlockEnv, fork: Fork, origin: bytes, gas_price: 
     )
 
 
-def _warm_precompiles(vm: "_core.VM") -> None:
-    for a in range(1, PRECOMPILE_ADDRESSES_MAX + 1):
-        addr = a.to_bytes(20, "big")
-        if vm.is_precompile_address(addr):
-            vm.warm_address(addr)
-
-
 PER_EMPTY_ACCOUNT_COST = 25000
 PER_AUTH_BASE_COST = 12500
 EOA_DELEGATION_MARKER = b"\xef\x01\x00"
@@ -156,9 +147,9 @@ def commit_changes(state: State, changes: dict) -> None:
         if change is None:
             accounts.pop(address, None)
             continue
-        nonce, balance, code, storage, created = change
+        nonce, balance, code, storage, storage_reset = change
         acct = accounts.get(address)
-        if acct is None or created:
+        if acct is None or storage_reset:
             acct = Account(nonce, balance, code, {})
             accounts[address] = acct
         else:
@@ -179,11 +170,20 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
     the coinbase's reward, account deletions) is committed to ``state``.
     """
     fork = Fork(fork)
+    gas_price = validate_transaction(tx, state.get_account(tx.sender), env, fork)
+    vm = _make_vm(state, env, fork, tx.sender, gas_price, tx.blob_versioned_hashes, tracer)
+    result = _execute_transaction(vm, env, tx, fork, gas_price)
+    commit_changes(state, vm.changes())
+    return result
+
+
+def _execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fork,
+                         gas_price: int) -> TransactionResult:
+    """The phases after validation: buy gas, run, refund, reward; then
+    ``vm.end_transaction()``. The caller writes ``vm.changes()`` back."""
     sender = tx.sender
-    gas_price = validate_transaction(tx, state.get_account(sender), env, fork)
     intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
     blob_gas_fee = calculate_blob_gas_fee(tx, env, fork)
-    vm = _make_vm(state, env, fork, sender, gas_price, tx.blob_versioned_hashes, tracer)
 
     # pre-execution: buy the gas, bump the nonce
     _, sender_nonce, sender_balance, _ = vm.account(sender)
@@ -198,7 +198,6 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
     if fork >= Fork.BERLIN:
         vm.warm_address(sender)
         vm.warm_address(target)
-        _warm_precompiles(vm)
         if fork >= Fork.SHANGHAI:
             vm.warm_address(env.coinbase)
         for address, keys in tx.access_list or ():
@@ -235,14 +234,14 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
 
     priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
     coinbase_fee = gas_used * priority_fee
-    exists, _, coinbase_balance, _ = vm.account(env.coinbase)
+    _, _, coinbase_balance, _ = vm.account(env.coinbase)
     if fork < Fork.SPURIOUS_DRAGON or coinbase_fee != 0:
         vm.set_balance_of(env.coinbase, coinbase_balance + coinbase_fee)
     elif fork <= Fork.LONDON:
         vm.touch(env.coinbase)  # an empty coinbase is deleted
 
     logs = [Log(a, t, d) for a, t, d in vm.logs()]
-    commit_changes(state, vm.changes())
+    vm.end_transaction()
     return TransactionResult(
         success=error is None,
         gas_used=gas_used,
@@ -290,13 +289,13 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     if fork >= Fork.BERLIN:
         vm.warm_address(caller)
         vm.warm_address(address)
-        _warm_precompiles(vm)
     if create:
         error, gas_left, output = vm.create(caller, address, value, code, gas)
     else:
         error, gas_left, output = vm.call(caller, address, value, input, gas)
     logs = [Log(a, t, d) for a, t, d in vm.logs()]
     refund = vm.refund_counter if error is None else 0
+    vm.end_transaction()
     commit_changes(state, vm.changes())
     return ExecutionResult(
         success=error is None,
