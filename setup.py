@@ -15,7 +15,7 @@ if DEBUG:
     cflags = ["-O0", "-g"]
 else:
     macros = []
-    cflags = ["-O3"]
+    cflags = ["-O3", "-fno-inline-functions-called-once"]
 
 ext = Extension(
     "evm._core",

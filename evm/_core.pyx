@@ -1153,6 +1153,22 @@ cdef inline void set_rdata(Frame* f, uint8_t* data, uint64_t n) noexcept nogil:
     f.rdata = data
     f.rdata_len = n
 
+cdef enum:
+    S_OUTER = -1          # inner loop: "run this instruction in the outer loop"
+
+cdef inline void load_word(u256* r, const uint8_t* p) noexcept nogil:
+    r.w[3] = evm_bswap64(_load64(p))
+    r.w[2] = evm_bswap64(_load64(p + 8))
+    r.w[1] = evm_bswap64(_load64(p + 16))
+    r.w[0] = evm_bswap64(_load64(p + 24))
+
+cdef inline void store_word(uint8_t* p, const u256* v) noexcept nogil:
+    cdef uint64_t x
+    x = evm_bswap64(v.w[3]); memcpy(p, &x, 8)
+    x = evm_bswap64(v.w[2]); memcpy(p + 8, &x, 8)
+    x = evm_bswap64(v.w[1]); memcpy(p + 16, &x, 8)
+    x = evm_bswap64(v.w[0]); memcpy(p + 24, &x, 8)
+
 cdef int stack_error(int op, bint underflow, bint out_of_gas) noexcept nogil:
     """Which halt a failed stack check reports, in the spec's order: an op
     that pops its arguments underflows before charging gas, DUP/SWAP charge
@@ -1171,6 +1187,184 @@ cdef object stack_list(u256* base, u256* sp):
         p += 1
     return result
 
+cdef struct LoopState:
+    uint64_t pc
+    u256* sp
+    int64_t gas
+    int op
+    bint open_op
+
+cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
+                   const uint8_t* jumpdest, uint64_t code_size, u256* stack, OpMeta* meta,
+                   Tracing* mode) except? -2:
+    """The inner loop: cheap instructions only, and no calls, in a function
+    of its own so the compiler keeps pc, sp and gas in registers. Returns a
+    halt status, or S_OUTER with `ls.op` checked and charged, for the caller
+    to execute."""
+    cdef uint64_t pc = ls.pc, o, n, h
+    cdef u256* sp = ls.sp
+    cdef int64_t gas = ls.gas
+    cdef int op = 0, status = S_SUCCESS
+    cdef bint open_op = False
+    cdef OpMeta* m
+    cdef u256 t
+    while True:
+        op = code[pc]
+        if Tracing is TraceOn:
+            if pc >= code_size:
+                break  # the implicit STOP past the end is not an instruction
+            vm.tracer.op_start(pc, op, gas, f.mem.size, stack_list(stack, sp), msg.depth + 1,
+                               mkbytes(f.rdata, f.rdata_len), vm.refund_counter)
+            open_op = True
+        # one check for: defined?, stack under/overflow, base gas
+        m = &meta[op]
+        if m.gas < 0:
+            status = S_INVALID_OPCODE
+            break
+        h = <uint64_t>(<char*>sp - <char*>stack)
+        if h - m.req > m.span:  # unsigned: also catches h < req
+            status = stack_error(op, h < m.req, gas - m.gas < 0)
+            break
+        gas -= m.gas
+        if gas < 0:
+            status = S_OUT_OF_GAS
+            break
+
+        if op == 0x01:  # ADD
+            u256_add(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x02:  # MUL
+            u256_mul(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x03:  # SUB
+            u256_sub(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x0B:  # SIGNEXTEND
+            u256_signextend(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x10:  # LT
+            u256_set_u64(&sp[-2], u256_lt(&sp[-1], &sp[-2])); sp -= 1
+        elif op == 0x11:  # GT
+            u256_set_u64(&sp[-2], u256_gt(&sp[-1], &sp[-2])); sp -= 1
+        elif op == 0x12:  # SLT
+            u256_set_u64(&sp[-2], u256_slt(&sp[-1], &sp[-2])); sp -= 1
+        elif op == 0x13:  # SGT
+            u256_set_u64(&sp[-2], u256_sgt(&sp[-1], &sp[-2])); sp -= 1
+        elif op == 0x14:  # EQ
+            u256_set_u64(&sp[-2], u256_eq(&sp[-1], &sp[-2])); sp -= 1
+        elif op == 0x15:  # ISZERO
+            u256_set_u64(&sp[-1], u256_is_zero(&sp[-1]))
+        elif op == 0x16:  # AND
+            u256_and(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x17:  # OR
+            u256_or(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x18:  # XOR
+            u256_xor(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x19:  # NOT
+            u256_not(&sp[-1], &sp[-1])
+        elif op == 0x1A:  # BYTE
+            u256_byte(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x1B:  # SHL
+            u256_shl(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x1C:  # SHR
+            u256_shr(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x1D:  # SAR
+            u256_sar(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
+        elif op == 0x1E:  # CLZ
+            u256_set_u64(&sp[-1], u256_clz(&sp[-1]))
+        elif op == 0x30:  # ADDRESS
+            u256_from_addr(sp, vm.accts[msg.target].addr); sp += 1
+        elif op == 0x32:  # ORIGIN
+            u256_from_addr(sp, vm.origin); sp += 1
+        elif op == 0x33:  # CALLER
+            u256_from_addr(sp, vm.accts[msg.caller].addr); sp += 1
+        elif op == 0x34:  # CALLVALUE
+            sp[0] = msg.value; sp += 1
+        elif op == 0x36:  # CALLDATASIZE
+            u256_set_u64(sp, msg.data_len); sp += 1
+        elif op == 0x38:  # CODESIZE
+            u256_set_u64(sp, code_size); sp += 1
+        elif op == 0x3A:  # GASPRICE
+            sp[0] = vm.gas_price; sp += 1
+        elif op == 0x3D:  # RETURNDATASIZE
+            u256_set_u64(sp, f.rdata_len); sp += 1
+        elif op == 0x41:  # COINBASE
+            u256_from_addr(sp, vm.coinbase); sp += 1
+        elif op == 0x42:  # TIMESTAMP
+            sp[0] = vm.timestamp; sp += 1
+        elif op == 0x43:  # NUMBER
+            sp[0] = vm.number; sp += 1
+        elif op == 0x44:  # PREVRANDAO (DIFFICULTY before Paris)
+            sp[0] = vm.prev_randao; sp += 1
+        elif op == 0x45:  # GASLIMIT
+            sp[0] = vm.gas_limit; sp += 1
+        elif op == 0x46:  # CHAINID
+            sp[0] = vm.chain_id; sp += 1
+        elif op == 0x47:  # SELFBALANCE
+            sp[0] = vm.accts[msg.target].balance; sp += 1
+        elif op == 0x48:  # BASEFEE
+            sp[0] = vm.base_fee; sp += 1
+        elif op == 0x4A:  # BLOBBASEFEE
+            sp[0] = vm.blob_base_fee; sp += 1
+        elif op == 0x50:  # POP
+            sp -= 1
+        elif op == 0x56:  # JUMP
+            if not to_u64_sat(&sp[-1], code_size, &o) or not jumpdest[o]:
+                status = S_INVALID_JUMP
+                break
+            pc = o - 1  # wraps for o == 0; the pc += 1 below lands on o
+            sp -= 1
+        elif op == 0x57:  # JUMPI
+            if not u256_is_zero(&sp[-2]):
+                if not to_u64_sat(&sp[-1], code_size, &o) or not jumpdest[o]:
+                    status = S_INVALID_JUMP
+                    break
+                pc = o - 1
+            sp -= 2
+        elif op == 0x58:  # PC
+            u256_set_u64(sp, pc); sp += 1
+        elif op == 0x59:  # MSIZE
+            u256_set_u64(sp, f.mem.size); sp += 1
+        elif op == 0x5A:  # GAS
+            u256_set_u64(sp, <uint64_t>gas); sp += 1
+        elif op == 0x5B:  # JUMPDEST
+            pass
+        elif op == 0x5F:  # PUSH0
+            u256_set_u64(sp, 0); sp += 1
+        elif op == 0x60:  # PUSH1
+            u256_set_u64(sp, code[pc + 1]); sp += 1
+            pc += 1
+        elif op in (0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f):  # PUSH2..PUSH32
+            n = op - 0x5F
+            push_bytes(sp, code + pc + 1, n); sp += 1
+            pc += n
+        elif op in (0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f):  # DUP1..DUP16
+            sp[0] = sp[-(op - 0x7F)]; sp += 1
+        elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f):  # SWAP1..SWAP16
+            t = sp[-1]
+            sp[-1] = sp[-(op - 0x8E)]
+            sp[-(op - 0x8E)] = t
+        elif op == 0x51:  # MLOAD, when memory need not grow
+            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] + 32 > f.mem.size:
+                status = S_OUTER
+                break
+            load_word(&sp[-1], f.mem.buf + sp[-1].w[0])
+        elif op == 0x52:  # MSTORE, when memory need not grow
+            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] + 32 > f.mem.size:
+                status = S_OUTER
+                break
+            store_word(f.mem.buf + sp[-1].w[0], &sp[-2])
+            sp -= 2
+        else:
+            status = S_OUTER  # dispatched below; checks and base gas are done
+            break
+        pc += 1
+        if Tracing is TraceOn:
+            vm.tracer.op_end(gas)
+            open_op = False
+    ls.pc = pc
+    ls.sp = sp
+    ls.gas = gas
+    ls.op = op
+    ls.open_op = open_op
+    return status
+
 cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     """Run msg.code; fill res (status, gas_left, output). State changes are
     made through `vm`; reverting them on failure is the caller's job."""
@@ -1187,6 +1381,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef int64_t gas = msg.gas
     cdef bint open_op = False
     cdef int status = S_SUCCESS
+    cdef LoopState ls
     cdef int op
     cdef u256 t, t2
     cdef Frame f
@@ -1198,37 +1393,22 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef uint64_t out_len = 0
     memset(&f, 0, sizeof(Frame))
     try:
-        while True:
-            op = code[pc]
+        while True:  # outer loop: instructions that may call out of the loop
+            ls.pc = pc
+            ls.sp = sp
+            ls.gas = gas
+            status = run_inner(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta, mode)
+            pc = ls.pc
+            sp = ls.sp
+            gas = ls.gas
+            op = ls.op
             if Tracing is TraceOn:
-                if pc >= code_size:
-                    break  # the implicit STOP past the end is not an instruction
-                vm.tracer.op_start(pc, op, gas, f.mem.size, stack_list(stack, sp), msg.depth + 1,
-                                   mkbytes(f.rdata, f.rdata_len), vm.refund_counter)
-                open_op = True
-            # one check for: defined?, stack under/overflow, base gas
-            m = &meta[op]
-            if m.gas < 0:
-                status = S_INVALID_OPCODE
+                open_op = ls.open_op
+            if status != S_OUTER:
                 break
-            h = <uint64_t>(<char*>sp - <char*>stack)
-            if h - m.req > m.span:  # unsigned: also catches h < req
-                status = stack_error(op, h < m.req, gas - m.gas < 0)
-                break
-            gas -= m.gas
-            if gas < 0:
-                status = S_OUT_OF_GAS
-                break
-
-            # -- stop and arithmetic ------------------------------------
+            status = S_SUCCESS
             if op == 0x00:  # STOP
                 break
-            elif op == 0x01:  # ADD
-                u256_add(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x02:  # MUL
-                u256_mul(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x03:  # SUB
-                u256_sub(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
             elif op == 0x04:  # DIV
                 u256_div(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
             elif op == 0x05:  # SDIV
@@ -1247,40 +1427,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                     status = S_OUT_OF_GAS
                     break
                 u256_exp(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x0B:  # SIGNEXTEND
-                u256_signextend(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            # -- comparison and bitwise ---------------------------------
-            elif op == 0x10:  # LT
-                u256_set_u64(&sp[-2], u256_lt(&sp[-1], &sp[-2])); sp -= 1
-            elif op == 0x11:  # GT
-                u256_set_u64(&sp[-2], u256_gt(&sp[-1], &sp[-2])); sp -= 1
-            elif op == 0x12:  # SLT
-                u256_set_u64(&sp[-2], u256_slt(&sp[-1], &sp[-2])); sp -= 1
-            elif op == 0x13:  # SGT
-                u256_set_u64(&sp[-2], u256_sgt(&sp[-1], &sp[-2])); sp -= 1
-            elif op == 0x14:  # EQ
-                u256_set_u64(&sp[-2], u256_eq(&sp[-1], &sp[-2])); sp -= 1
-            elif op == 0x15:  # ISZERO
-                u256_set_u64(&sp[-1], u256_is_zero(&sp[-1]))
-            elif op == 0x16:  # AND
-                u256_and(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x17:  # OR
-                u256_or(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x18:  # XOR
-                u256_xor(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x19:  # NOT
-                u256_not(&sp[-1], &sp[-1])
-            elif op == 0x1A:  # BYTE
-                u256_byte(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x1B:  # SHL
-                u256_shl(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x1C:  # SHR
-                u256_shr(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x1D:  # SAR
-                u256_sar(&sp[-2], &sp[-1], &sp[-2]); sp -= 1
-            elif op == 0x1E:  # CLZ
-                u256_set_u64(&sp[-1], u256_clz(&sp[-1]))
-            # -- keccak -------------------------------------------------
             elif op == 0x20:  # KECCAK256
                 status = region(&sp[-1], &sp[-2], &o, &s)
                 if status:
@@ -1292,9 +1438,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                     break
                 evm_keccak256(f.mem.buf + o, s, buf)
                 u256_from_be(&sp[-2], buf, 32); sp -= 1
-            # -- environment --------------------------------------------
-            elif op == 0x30:  # ADDRESS
-                u256_from_addr(sp, vm.accts[msg.target].addr); sp += 1
             elif op == 0x31:  # BALANCE
                 addr_from_u256(buf, &sp[-1])
                 e = vm.acct(buf)
@@ -1304,17 +1447,9 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                         status = S_OUT_OF_GAS
                         break
                 sp[-1] = vm.accts[e].balance
-            elif op == 0x32:  # ORIGIN
-                u256_from_addr(sp, vm.origin); sp += 1
-            elif op == 0x33:  # CALLER
-                u256_from_addr(sp, vm.accts[msg.caller].addr); sp += 1
-            elif op == 0x34:  # CALLVALUE
-                sp[0] = msg.value; sp += 1
             elif op == 0x35:  # CALLDATALOAD
                 copy_padded(buf, msg.data, msg.data_len, &sp[-1], 32)
                 u256_from_be(&sp[-1], buf, 32)
-            elif op == 0x36:  # CALLDATASIZE
-                u256_set_u64(sp, msg.data_len); sp += 1
             elif op == 0x37 or op == 0x39:  # CALLDATACOPY, CODECOPY
                 status = region(&sp[-1], &sp[-3], &o, &s)
                 if status:
@@ -1329,10 +1464,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 else:
                     copy_padded(f.mem.buf + o, code, code_size, &sp[-2], s)
                 sp -= 3
-            elif op == 0x38:  # CODESIZE
-                u256_set_u64(sp, code_size); sp += 1
-            elif op == 0x3A:  # GASPRICE
-                sp[0] = vm.gas_price; sp += 1
             elif op == 0x3B:  # EXTCODESIZE
                 addr_from_u256(buf, &sp[-1])
                 e = vm.acct(buf)
@@ -1361,8 +1492,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 copy_padded(f.mem.buf + o, <const uint8_t*>PyBytes_AS_STRING(<object>vm.accts[e].code),
                             PyBytes_GET_SIZE(<object>vm.accts[e].code), &sp[-3], s)
                 sp -= 4
-            elif op == 0x3D:  # RETURNDATASIZE
-                u256_set_u64(sp, f.rdata_len); sp += 1
             elif op == 0x3E:  # RETURNDATACOPY
                 status = region(&sp[-1], &sp[-3], &o, &s)
                 if status:
@@ -1391,37 +1520,15 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                     u256_set_u64(&sp[-1], 0)
                 else:
                     u256_from_be(&sp[-1], vm.code_hash(e), 32)
-            # -- block --------------------------------------------------
             elif op == 0x40:  # BLOCKHASH
                 status = block_hash(vm, &sp[-1])
                 if status:
                     break
-            elif op == 0x41:  # COINBASE
-                u256_from_addr(sp, vm.coinbase); sp += 1
-            elif op == 0x42:  # TIMESTAMP
-                sp[0] = vm.timestamp; sp += 1
-            elif op == 0x43:  # NUMBER
-                sp[0] = vm.number; sp += 1
-            elif op == 0x44:  # PREVRANDAO (DIFFICULTY before Paris)
-                sp[0] = vm.prev_randao; sp += 1
-            elif op == 0x45:  # GASLIMIT
-                sp[0] = vm.gas_limit; sp += 1
-            elif op == 0x46:  # CHAINID
-                sp[0] = vm.chain_id; sp += 1
-            elif op == 0x47:  # SELFBALANCE
-                sp[0] = vm.accts[msg.target].balance; sp += 1
-            elif op == 0x48:  # BASEFEE
-                sp[0] = vm.base_fee; sp += 1
             elif op == 0x49:  # BLOBHASH
                 if to_u64_sat(&sp[-1], 0xFFFFFFFF, &o) and o < vm.n_blob_hashes:
                     sp[-1] = vm.blob_hashes[o]
                 else:
                     u256_set_u64(&sp[-1], 0)
-            elif op == 0x4A:  # BLOBBASEFEE
-                sp[0] = vm.blob_base_fee; sp += 1
-            # -- stack, memory, storage, flow ---------------------------
-            elif op == 0x50:  # POP
-                sp -= 1
             elif op == 0x51:  # MLOAD
                 if not to_u64_sat(&sp[-1], MAX_MEMORY, &o):
                     status = S_OUT_OF_GAS
@@ -1469,27 +1576,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 if status:
                     break
                 sp -= 2
-            elif op == 0x56:  # JUMP
-                if not to_u64_sat(&sp[-1], code_size, &o) or not jumpdest[o]:
-                    status = S_INVALID_JUMP
-                    break
-                pc = o - 1  # wraps for o == 0; the pc += 1 below lands on o
-                sp -= 1
-            elif op == 0x57:  # JUMPI
-                if not u256_is_zero(&sp[-2]):
-                    if not to_u64_sat(&sp[-1], code_size, &o) or not jumpdest[o]:
-                        status = S_INVALID_JUMP
-                        break
-                    pc = o - 1
-                sp -= 2
-            elif op == 0x58:  # PC
-                u256_set_u64(sp, pc); sp += 1
-            elif op == 0x59:  # MSIZE
-                u256_set_u64(sp, f.mem.size); sp += 1
-            elif op == 0x5A:  # GAS
-                u256_set_u64(sp, <uint64_t>gas); sp += 1
-            elif op == 0x5B:  # JUMPDEST
-                pass
             elif op == 0x5C:  # TLOAD
                 e = vm.tslot(msg.target, &sp[-1], False)
                 if e < 0:
@@ -1519,21 +1605,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                         break
                     memmove(f.mem.buf + o, f.mem.buf + o2, s)
                 sp -= 3
-            elif op == 0x5F:  # PUSH0
-                u256_set_u64(sp, 0); sp += 1
-            elif op == 0x60:  # PUSH1
-                u256_set_u64(sp, code[pc + 1]); sp += 1
-                pc += 1
-            elif op in (0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f):  # PUSH2..PUSH32
-                n = op - 0x5F
-                push_bytes(sp, code + pc + 1, n); sp += 1
-                pc += n
-            elif op in (0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f):  # DUP1..DUP16
-                sp[0] = sp[-(op - 0x7F)]; sp += 1
-            elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f):  # SWAP1..SWAP16
-                t = sp[-1]
-                sp[-1] = sp[-(op - 0x8E)]
-                sp[-(op - 0x8E)] = t
             elif op in (0xa0, 0xa1, 0xa2, 0xa3, 0xa4):  # LOG0..LOG4
                 if msg.is_static:
                     status = S_WRITE_IN_STATIC
@@ -1552,7 +1623,6 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                     vm.log_topics[h] = sp[-3 - <int64_t>h]
                 vm.add_log(vm.accts[msg.target].addr, vm.log_topics, <uint32_t>n, f.mem.buf + o, s)
                 sp -= 2 + n
-            # -- system -------------------------------------------------
             elif op == 0xF0 or op == 0xF5:  # CREATE, CREATE2
                 f.gas = gas
                 status = op_create(vm, msg, &f, sp, op == 0xF5)
@@ -1588,6 +1658,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 status = selfdestruct(vm, msg, &f, &sp[-1])
                 gas = f.gas
                 break
+
             else:
                 status = S_INVALID_OPCODE
                 break

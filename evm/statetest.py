@@ -14,9 +14,11 @@ Every (test, fork, entry) is one *case*, run on a fresh state built from
     {"name": str, "pass": bool | None, "stateRoot": "0x…" | None, "fork": str | None,
      "error": str | None, "file": str, "index": "d:g:v" | None}
 
-``pass`` is ``None`` for a skipped case (with ``"skipped": True``). A file that
-cannot be read or parsed, an entry with bad hex or an unknown fork gives a
-failed result whose ``error`` is one line; the run always goes on.
+``pass`` is ``None`` for a skipped case (with ``"skipped": True``): a
+transition fork (``BerlinToLondonAt5``, blockchain tests only) or a JSON file
+holding no state test at all (e.g. TrieTests). A file that cannot be read or
+parsed, an entry with bad hex or an unknown fork gives a failed result whose
+``error`` is one line; the run always goes on.
 
 The environment is built the way the execution specs' ``statetest`` tool
 builds it (``ethereum_spec_tools/evm_tools/statetest`` + t8n ``Env``):
@@ -56,6 +58,7 @@ IndexFilter = Tuple[Optional[int], Optional[int], Optional[int]]
 # Fork names of transition tests ("BerlinToLondonAt5"): blockchain tests only.
 _TRANSITION_FORK = re.compile(r"^[A-Za-z0-9]+To[A-Za-z0-9]+At[A-Za-z0-9]+$")
 _BIGINT_PREFIX = "0x:bigint "
+_STATE_TEST_KEYS = frozenset(("env", "pre", "transaction", "post"))
 
 
 class FixtureError(ValueError):
@@ -515,6 +518,14 @@ def iter_file(
         return
     if not isinstance(fixture, dict) or not fixture:
         yield _failure(path, path, "not a state-test file: expected a non-empty JSON object of tests")
+        return
+
+    if not any(isinstance(t, dict) and _STATE_TEST_KEYS & t.keys() for t in fixture.values()):
+        # Valid JSON of another kind (TrieTests, RLPTests, ...): not ours to judge.
+        yield {
+            "name": path, "pass": None, "stateRoot": None, "fork": None, "file": path, "index": None,
+            "error": "not a state-test file (no test has env/pre/transaction/post)", "skipped": True,
+        }
         return
 
     if apply_transaction is None:

@@ -245,6 +245,16 @@ def test_entry_without_post(tmp_path):
     assert results[0]["name"] == "x" and results[0]["pass"] is False
     assert results[0]["error"] == "not a state test: no 'post' object"
     assert all(r["pass"] for r in results[1:])
+    broken = make_test()
+    del broken["post"]
+    [r] = run(write(tmp_path, "u.json", {"z": broken}))
+    assert r["pass"] is False and r["error"] == "not a state test: no 'post' object"
+
+
+def test_other_kinds_of_fixture_files_are_skipped(tmp_path):
+    trie_test = {"emptyValues": {"in": [["do", "verb"]], "root": "0x" + "00" * 32}}
+    [r] = run(write(tmp_path, "trietest.json", trie_test))
+    assert r["pass"] is None and r["skipped"] is True and "not a state-test file" in r["error"]
 
 
 def test_unknown_fork(tmp_path):
