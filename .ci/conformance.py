@@ -41,7 +41,7 @@ def main() -> int:
         print("evm statetest did not print JSON; exit code", proc.returncode)
         print(proc.stdout[-2000:])
         return 1
-    failed = {r["name"] + f" [{r['fork']}]": r for r in results if not r["pass"]}
+    failed = {r["name"] + f" [{r['fork']}]": r for r in results if r["pass"] is False}
     passed = sum(1 for r in results if r["pass"])
     new = sorted(set(failed) - set(known))
     fixed = sorted(set(known) - set(failed))
