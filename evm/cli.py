@@ -13,7 +13,12 @@ prints ``{"output": "0x…", "gasUsed": "0x…", "error": null | "…"}``: ``gas
 is a hex string, as in geth's ``evm run --json`` and the EIP-3155 summary line.
 It exits 0 when the code ran, whatever its outcome.
 
-Both take ``--trace`` to write EIP-3155 lines to stderr. Usage errors (bad
+``evm bench [PATH...] [--compare PEERS] [--json] [--memory] ...`` times
+transactions: with no PATH the built-in workloads, else state-test files;
+``--compare pyrevm,py-evm`` runs the same cases in those peers, interleaved,
+and prints time ratios (see :mod:`evm.bench` for what is timed).
+
+``run`` and ``statetest`` take ``--trace`` to write EIP-3155 lines to stderr. Usage errors (bad
 option, malformed hex, unknown fork) print one line on stderr and exit 2.
 """
 from __future__ import annotations
@@ -137,7 +142,71 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--create", action="store_true", help="run CODE as initcode of a creation")
     rn.add_argument("--json", action="store_true", help="print one JSON object")
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
+
+    _add_bench_parser(sub)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number of seconds: {text!r}")
+    return v
+
+
+_BENCH_EPILOG = """\
+What is timed, the same for every engine: one case's transaction (sender ->
+contract, calldata, value, gas limit) on a pre-state set up before the timer
+starts, through each engine's own "run this transaction" call: cyevm's
+evm.EVM(state).transact(tx) on a machine made for each run (cyevm-apply:
+evm.apply_transaction on a copy of the state), pyrevm's EVM.message_call
+inside a journal checkpoint reverted afterwards (it skips buying gas, the
+nonce bump and paying the coinbase), py-evm's state.apply_transaction of a
+spoofed (unsigned) transaction. One warm-up run per engine and case is
+discarded; cyevm and pyrevm then alternate run by run; py-evm runs after
+them. Per case: gas used, median and min time, Mgas/s, and per peer the
+ratio cyevm/peer of the median times (below 1: cyevm is faster) with their
+geometric mean. A peer that used different gas is flagged and left out of
+the mean. py-evm runs --slow-repeat times and skips cases estimated over
+--peer-budget seconds. Exit status: 0; 1 if a gas mismatch or an engine
+error was flagged; 2 on a usage error. Peers are optional:
+pip install 'cyevm[bench]'.
+"""
+
+
+def _add_bench_parser(sub: Any) -> None:
+    from .workloads import SUITES
+
+    bn = sub.add_parser(
+        "bench",
+        help="time transactions (built-in workloads or state-test files), optionally against pyrevm/py-evm",
+        description="Time the built-in workloads (no PATH) or the cases of state-test benchmark\n"
+                    "files: each (test, post entry) is one case.",
+        epilog=_BENCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bn.add_argument("paths", nargs="*", metavar="PATH",
+                    help="state-test file or folder (recursive *.json); none: the built-in workloads")
+    bn.add_argument("--builtin", choices=SUITES, metavar="SUITE",
+                    help="built-in suite to run: main (the default with no PATH), micro (per opcode class) or all")
+    bn.add_argument("--compare", metavar="PEERS", help="comma-separated peers to time too: pyrevm, py-evm, cyevm-apply")
+    bn.add_argument("--json", action="store_true", help="print one JSON object")
+    bn.add_argument("--run", metavar="REGEX", help="only cases whose name matches REGEX")
+    bn.add_argument("--fork", type=_fork, metavar="NAME", help="fork of file cases (default: each test's newest)")
+    bn.add_argument("--repeat", type=_uint, default=5, metavar="N",
+                    help="at least N timed runs per engine and case (default 5)")
+    bn.add_argument("--min-time", type=_seconds, default=0.2, metavar="S",
+                    help="repeat until S seconds were timed per engine and case (default 0.2)")
+    bn.add_argument("--slow-repeat", type=_uint, default=1, metavar="N",
+                    help="timed runs of py-evm per case (default 1)")
+    bn.add_argument("--peer-budget", type=_seconds, default=60.0, metavar="S",
+                    help="py-evm skips cases estimated to take more than S seconds (default 60)")
+    bn.add_argument("--memory", action="store_true",
+                    help="instead of timing, report each engine's peak RSS for one run, in a child process")
+    bn.add_argument("--list", action="store_true", help="list the cases and exit")
 
 
 # --- evm statetest ---------------------------------------------------------
@@ -212,7 +281,12 @@ def _results_by_file(files: List[str], fork: Optional[str], run: Optional[str], 
             path = next(todo, None)
             if path is None:
                 return
-            pending.append((path, pool.submit(_worker, (path, fork, run, index))))
+            try:
+                fut = pool.submit(_worker, (path, fork, run, index))
+            except BrokenProcessPool as e:  # a worker died since the last check
+                fut = Future()
+                fut.set_exception(e)
+            pending.append((path, fut))
 
     try:
         fill()
@@ -406,6 +480,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- evm bench -------------------------------------------------------------
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import BenchError, run_command
+
+    try:
+        return run_command(args, sys.stdout, sys.stderr)
+    except BenchError as e:
+        raise UsageError(f"evm bench: error: {e}") from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\nevm bench: interrupted\n")
+        return 130
+
+
 # --- Entry point -----------------------------------------------------------
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``evm`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
@@ -419,6 +506,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _cmd_statetest(args)
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "bench":
+            return _cmd_bench(args)
         parser.print_help(sys.stderr)
         return 2
     except UsageError as e:

@@ -31,10 +31,11 @@ address   name                    since       module
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, NamedTuple, Tuple
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 from ..forks import Fork
-from . import blake2f, bls12_381, bn254, ecrecover, hashes, kzg, modexp, p256
+import importlib
+
 from ._common import PrecompileFailure
 
 __all__ = [
@@ -83,6 +84,28 @@ BLS12_MAP_FP2_TO_G2_ADDRESS = 0x11
 P256VERIFY_ADDRESS = 0x100
 
 
+class _Lazy:
+    """A function of a precompile module, imported on its first call: the
+    crypto libraries behind the precompiles cost ~0.2 s and several MiB to
+    import, which a program that never calls them should not pay."""
+
+    __slots__ = ("module", "attr", "fn")
+
+    def __init__(self, module: str, attr: str) -> None:
+        self.module = module
+        self.attr = attr
+        self.fn: Optional[Callable[..., object]] = None
+
+    def __call__(self, *args: object) -> object:
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = getattr(importlib.import_module(f"{__name__}.{self.module}"), self.attr)
+        return fn(*args)
+
+    def __repr__(self) -> str:
+        return f"<precompile function {self.module}.{self.attr}>"
+
+
 class Precompile(NamedTuple):
     """One precompiled contract: its name, first fork, gas function and operation."""
 
@@ -94,55 +117,55 @@ class Precompile(NamedTuple):
 
 #: Every precompile by address.
 PRECOMPILES: Dict[int, Precompile] = {
-    ECRECOVER_ADDRESS: Precompile("ECRECOVER", Fork.FRONTIER, ecrecover.ecrecover_gas, ecrecover.ecrecover),
-    SHA256_ADDRESS: Precompile("SHA256", Fork.FRONTIER, hashes.sha256_gas, hashes.sha256),
-    RIPEMD160_ADDRESS: Precompile("RIPEMD160", Fork.FRONTIER, hashes.ripemd160_gas, hashes.ripemd160),
-    IDENTITY_ADDRESS: Precompile("IDENTITY", Fork.FRONTIER, hashes.identity_gas, hashes.identity),
-    MODEXP_ADDRESS: Precompile("MODEXP", Fork.BYZANTIUM, modexp.modexp_gas, modexp.modexp),
+    ECRECOVER_ADDRESS: Precompile("ECRECOVER", Fork.FRONTIER, _Lazy("ecrecover", "ecrecover_gas"), _Lazy("ecrecover", "ecrecover")),
+    SHA256_ADDRESS: Precompile("SHA256", Fork.FRONTIER, _Lazy("hashes", "sha256_gas"), _Lazy("hashes", "sha256")),
+    RIPEMD160_ADDRESS: Precompile("RIPEMD160", Fork.FRONTIER, _Lazy("hashes", "ripemd160_gas"), _Lazy("hashes", "ripemd160")),
+    IDENTITY_ADDRESS: Precompile("IDENTITY", Fork.FRONTIER, _Lazy("hashes", "identity_gas"), _Lazy("hashes", "identity")),
+    MODEXP_ADDRESS: Precompile("MODEXP", Fork.BYZANTIUM, _Lazy("modexp", "modexp_gas"), _Lazy("modexp", "modexp")),
     ALT_BN128_ADD_ADDRESS: Precompile(
-        "ALT_BN128_ADD", Fork.BYZANTIUM, bn254.alt_bn128_add_gas, bn254.alt_bn128_add
+        "ALT_BN128_ADD", Fork.BYZANTIUM, _Lazy("bn254", "alt_bn128_add_gas"), _Lazy("bn254", "alt_bn128_add")
     ),
     ALT_BN128_MUL_ADDRESS: Precompile(
-        "ALT_BN128_MUL", Fork.BYZANTIUM, bn254.alt_bn128_mul_gas, bn254.alt_bn128_mul
+        "ALT_BN128_MUL", Fork.BYZANTIUM, _Lazy("bn254", "alt_bn128_mul_gas"), _Lazy("bn254", "alt_bn128_mul")
     ),
     ALT_BN128_PAIRING_CHECK_ADDRESS: Precompile(
         "ALT_BN128_PAIRING_CHECK",
         Fork.BYZANTIUM,
-        bn254.alt_bn128_pairing_check_gas,
-        bn254.alt_bn128_pairing_check,
+        _Lazy("bn254", "alt_bn128_pairing_check_gas"),
+        _Lazy("bn254", "alt_bn128_pairing_check"),
     ),
-    BLAKE2F_ADDRESS: Precompile("BLAKE2F", Fork.ISTANBUL, blake2f.blake2f_gas, blake2f.blake2f),
+    BLAKE2F_ADDRESS: Precompile("BLAKE2F", Fork.ISTANBUL, _Lazy("blake2f", "blake2f_gas"), _Lazy("blake2f", "blake2f")),
     POINT_EVALUATION_ADDRESS: Precompile(
-        "POINT_EVALUATION", Fork.CANCUN, kzg.point_evaluation_gas, kzg.point_evaluation
+        "POINT_EVALUATION", Fork.CANCUN, _Lazy("kzg", "point_evaluation_gas"), _Lazy("kzg", "point_evaluation")
     ),
     BLS12_G1_ADD_ADDRESS: Precompile(
-        "BLS12_G1ADD", Fork.PRAGUE, bls12_381.bls12_g1_add_gas, bls12_381.bls12_g1_add
+        "BLS12_G1ADD", Fork.PRAGUE, _Lazy("bls12_381", "bls12_g1_add_gas"), _Lazy("bls12_381", "bls12_g1_add")
     ),
     BLS12_G1_MSM_ADDRESS: Precompile(
-        "BLS12_G1MSM", Fork.PRAGUE, bls12_381.bls12_g1_msm_gas, bls12_381.bls12_g1_msm
+        "BLS12_G1MSM", Fork.PRAGUE, _Lazy("bls12_381", "bls12_g1_msm_gas"), _Lazy("bls12_381", "bls12_g1_msm")
     ),
     BLS12_G2_ADD_ADDRESS: Precompile(
-        "BLS12_G2ADD", Fork.PRAGUE, bls12_381.bls12_g2_add_gas, bls12_381.bls12_g2_add
+        "BLS12_G2ADD", Fork.PRAGUE, _Lazy("bls12_381", "bls12_g2_add_gas"), _Lazy("bls12_381", "bls12_g2_add")
     ),
     BLS12_G2_MSM_ADDRESS: Precompile(
-        "BLS12_G2MSM", Fork.PRAGUE, bls12_381.bls12_g2_msm_gas, bls12_381.bls12_g2_msm
+        "BLS12_G2MSM", Fork.PRAGUE, _Lazy("bls12_381", "bls12_g2_msm_gas"), _Lazy("bls12_381", "bls12_g2_msm")
     ),
     BLS12_PAIRING_ADDRESS: Precompile(
-        "BLS12_PAIRING_CHECK", Fork.PRAGUE, bls12_381.bls12_pairing_gas, bls12_381.bls12_pairing
+        "BLS12_PAIRING_CHECK", Fork.PRAGUE, _Lazy("bls12_381", "bls12_pairing_gas"), _Lazy("bls12_381", "bls12_pairing")
     ),
     BLS12_MAP_FP_TO_G1_ADDRESS: Precompile(
         "BLS12_MAP_FP_TO_G1",
         Fork.PRAGUE,
-        bls12_381.bls12_map_fp_to_g1_gas,
-        bls12_381.bls12_map_fp_to_g1,
+        _Lazy("bls12_381", "bls12_map_fp_to_g1_gas"),
+        _Lazy("bls12_381", "bls12_map_fp_to_g1"),
     ),
     BLS12_MAP_FP2_TO_G2_ADDRESS: Precompile(
         "BLS12_MAP_FP2_TO_G2",
         Fork.PRAGUE,
-        bls12_381.bls12_map_fp2_to_g2_gas,
-        bls12_381.bls12_map_fp2_to_g2,
+        _Lazy("bls12_381", "bls12_map_fp2_to_g2_gas"),
+        _Lazy("bls12_381", "bls12_map_fp2_to_g2"),
     ),
-    P256VERIFY_ADDRESS: Precompile("P256VERIFY", Fork.OSAKA, p256.p256verify_gas, p256.p256verify),
+    P256VERIFY_ADDRESS: Precompile("P256VERIFY", Fork.OSAKA, _Lazy("p256", "p256verify_gas"), _Lazy("p256", "p256verify")),
 }
 
 _ADDRESSES_BY_FORK: Dict[Fork, Tuple[int, ...]] = {

@@ -238,3 +238,18 @@ def test_keccak256_result_and_gas(size):
 def test_keccak256_reads_written_memory():
     code = asm(0x61626300 << 224, 0, "MSTORE", 3, 0, "KECCAK256") + ret_top()
     assert word(run(code)) == int.from_bytes(keccak256(b"abc"), "big")
+
+
+@pytest.mark.parametrize("offset", [2**64 - 1, 2**64 - 32, 2**64 - 31, 2**63, 2**32 - 1, 2**256 - 1, 2**128 + 5])
+@pytest.mark.parametrize("opname", ["MLOAD", "MSTORE"])
+def test_huge_offset_after_memory_grew_is_out_of_gas(offset, opname):
+    """With memory already grown, an offset near 2^64 must not wrap around
+    (offset + 32 overflowing 64 bits) into an in-bounds access: the
+    instruction needs an impossible expansion, so it is out of gas."""
+    grow = asm(1, 64, "MSTORE")  # memory is now 96 bytes
+    if opname == "MLOAD":
+        body = asm(offset, "MLOAD", "STOP")
+    else:
+        body = asm(0xAB, offset, "MSTORE", "STOP")
+    r = run(grow + body, gas=1_000_000)
+    assert r.error == "OutOfGasError" and r.gas_used == 1_000_000
