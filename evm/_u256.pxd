@@ -76,6 +76,23 @@ cdef extern from *:
         memcpy(p, &v, 8);
     }
 
+    /* A 4-limb modulus (n >= 2**192) prepared for reduction: d = n << s with
+       the top bit of d[3] set, and v the 3-by-2 reciprocal of (d[3]:d[2]). */
+    typedef struct {
+        uint64_t n[4];
+        uint64_t d[4];
+        uint64_t v;
+        unsigned int s;
+    } evm_modctx;
+
+    /* The last modulus MULMOD/ADDMOD reduced by: real code (elliptic-curve
+       and field arithmetic) repeats one modulus millions of times, and this
+       saves the normalization and reciprocal each time. All zero means empty
+       (0 is never a 4-limb modulus). A plain static: one per C translation
+       unit (the core is a single unit), and thread-naive: it is only touched
+       by code that holds the GIL and calls no Python in between. */
+    static evm_modctx evm_mod_cache;
+
     /* Python int -> four little-endian limbs. Returns 0 on success, 1 when
        the value is negative or needs more than 256 bits (no exception set),
        -1 with an exception set on any other failure. */
@@ -124,6 +141,12 @@ cdef extern from *:
     }
     """
     ctypedef unsigned long long uint128 "evm_uint128"
+    ctypedef struct evm_modctx:
+        uint64_t n[4]
+        uint64_t d[4]
+        uint64_t v
+        unsigned int s
+    evm_modctx evm_mod_cache
     unsigned int evm_clz64(uint64_t x) noexcept nogil
     uint64_t evm_udiv128(uint64_t hi, uint64_t lo, uint64_t d) noexcept nogil
     uint64_t evm_umod128(uint64_t hi, uint64_t lo, uint64_t d) noexcept nogil
@@ -584,6 +607,281 @@ cdef inline void _knuth_divrem(uint64_t* q, uint64_t* u, int ulen,
         q[j] = qhat
 
 
+# ---------------------------------------------------------------------------
+# Reduction by a 4-limb modulus (n >= 2**192): the MULMOD / ADDMOD path
+# ---------------------------------------------------------------------------
+#
+# The general _udivrem pays for variable lengths (limb loops the compiler
+# cannot keep in registers) and recomputes the normalization and reciprocal
+# on every call. With a 4-limb divisor every quotient digit is one 3-by-2
+# division plus a 2-limb multiply-subtract on a 4-limb window that stays in
+# registers, and the prepared divisor can be cached across calls.
+
+cdef inline void _modctx_init(evm_modctx* c, const u256* n) noexcept nogil:
+    # Prepare n (n.w[3] != 0): shift so the top bit is set, take the reciprocal.
+    cdef uint64_t n0 = n.w[0], n1 = n.w[1], n2 = n.w[2], n3 = n.w[3]
+    cdef unsigned int s = evm_clz64(n3)
+    # (x >> 1) >> (63 - s) is x >> (64 - s) without the undefined shift by 64.
+    c.d[3] = (n3 << s) | ((n2 >> 1) >> (63 - s))
+    c.d[2] = (n2 << s) | ((n1 >> 1) >> (63 - s))
+    c.d[1] = (n1 << s) | ((n0 >> 1) >> (63 - s))
+    c.d[0] = n0 << s
+    c.s = s
+    c.v = _reciprocal_3by2(c.d[3], c.d[2])
+    c.n[0] = n0
+    c.n[1] = n1
+    c.n[2] = n2
+    c.n[3] = n3
+
+
+cdef inline const evm_modctx* _modctx_cached(const u256* n) noexcept nogil:
+    # The prepared form of n (n.w[3] != 0), from the one-entry cache when n
+    # was the modulus of the previous call. Reads all of n before returning.
+    cdef evm_modctx* c = &evm_mod_cache
+    if ((c.n[0] ^ n.w[0]) | (c.n[1] ^ n.w[1]) | (c.n[2] ^ n.w[2]) | (c.n[3] ^ n.w[3])) != 0:
+        _modctx_init(c, n)
+    return c
+
+
+cdef extern from *:
+    """
+    /* Reduction by a prepared 4-limb modulus (evm_modctx, filled in by
+       _modctx_init). Written in C with 64-bit halves and explicit borrows:
+       the compiler keeps the 4-limb window in registers, where the same code
+       through 128-bit temporaries spilled most of it to the stack. */
+
+    /* (hi << s) | (lo >> (64 - s)) for 0 <= s < 64 (just hi when s == 0). */
+    static inline uint64_t evm_shld(uint64_t hi, uint64_t lo, unsigned int s) {
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        __asm__("shldq %%cl, %1, %0" : "+r"(hi) : "r"(lo), "c"(s) : "cc");
+        return hi;
+    #else
+        return (hi << s) | ((lo >> 1) >> (63 - s));
+    #endif
+    }
+
+    /* (lo >> s) | (hi << (64 - s)) for 0 <= s < 64 (just lo when s == 0). */
+    static inline uint64_t evm_shrd(uint64_t lo, uint64_t hi, unsigned int s) {
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        __asm__("shrdq %%cl, %1, %0" : "+r"(lo) : "r"(hi), "c"(s) : "cc");
+        return lo;
+    #else
+        return (lo >> s) | ((hi << 1) << (63 - s));
+    #endif
+    }
+
+    /* Add and subtract with carry / borrow in and out: the x86-64 adc / sbb
+       intrinsics where they exist (the compiler chains them into adc / sbb
+       instructions), the overflow builtins elsewhere. */
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include <x86intrin.h>
+    static inline unsigned char evm_adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *r) {
+        unsigned long long t;
+        c = _addcarry_u64(c, a, b, &t);
+        *r = t;
+        return c;
+    }
+    static inline unsigned char evm_sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *r) {
+        unsigned long long t;
+        c = _subborrow_u64(c, a, b, &t);
+        *r = t;
+        return c;
+    }
+    #else
+    static inline unsigned char evm_adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *r) {
+        uint64_t t;
+        unsigned char c1 = __builtin_add_overflow(a, b, &t);
+        unsigned char c2 = __builtin_add_overflow(t, (uint64_t)c, r);
+        return c1 | c2;
+    }
+    static inline unsigned char evm_sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *r) {
+        uint64_t t;
+        unsigned char c1 = __builtin_sub_overflow(a, b, &t);
+        unsigned char c2 = __builtin_sub_overflow(t, (uint64_t)c, r);
+        return c1 | c2;
+    }
+    #endif
+
+    /* One step of Knuth's algorithm D by the normalized 4-limb d = c->d:
+       divide the 5 limbs (w[3] w[2] w[1] w[0] u0) by d, given that
+       (w[3] .. w[0]) < d; leave the remainder (< d) in w, return the digit.
+       The digit comes from Moller & Granlund's 3-by-2 division of the top
+       three limbs by (d3:d2) (exact or one too large); its remainder
+       replaces those limbs, so only q * (d1:d0) is left to subtract. */
+    static inline __attribute__((always_inline)) uint64_t
+    evm_divstep_n4(uint64_t *w, uint64_t u0, const evm_modctx *c) {
+        const uint64_t d0 = c->d[0], d1 = c->d[1], d2 = c->d[2], d3 = c->d[3];
+        const uint64_t u4 = w[3], u3 = w[2], u2 = w[1], u1 = w[0];
+        uint64_t q, q0, r0, r1, r2, r3, lo, hi;
+        unsigned char k;
+        evm_uint128 t;
+        if (__builtin_expect(u4 == d3 && u3 == d2, 0)) {
+            /* The 3-by-2 digit would not fit a limb. The true digit is then
+               exactly 2**64 - 1 (window * 2**64 + u0 - (2**64 - 1) * d is
+               >= 0 since d > 2**192, and < d since the window is < d), and
+               the remainder is window * 2**64 + u0 - d * 2**64 + d, of which
+               the low 256 bits are all there is. */
+            k = evm_sbb(0, u1, d0, &r1);
+            k = evm_sbb(k, u2, d1, &r2);
+            r3 = u3 - d2 - k;
+            k = evm_adc(0, u0, d0, &r0);
+            k = evm_adc(k, r1, d1, &r1);
+            k = evm_adc(k, r2, d2, &r2);
+            r3 = r3 + d3 + k;
+            w[0] = r0; w[1] = r1; w[2] = r2; w[3] = r3;
+            return ~(uint64_t)0;
+        }
+        /* 3-by-2 (Moller-Granlund algorithm 5): the candidate (q:q0) =
+           v * u4 + (u4:u3), then (r3:r2) = (u4 u3 u2) - (q + 1) * (d3:d2). */
+        t = (evm_uint128)c->v * u4;
+        k = evm_adc(0, (uint64_t)t, u3, &q0);
+        evm_adc(k, (uint64_t)(t >> 64), u4, &q);
+        r3 = u3 - q * d3;
+        t = (evm_uint128)d2 * q;
+        k = evm_sbb(0, u2, (uint64_t)t, &r2);
+        evm_sbb(k, r3, (uint64_t)(t >> 64), &r3);
+        k = evm_sbb(0, r2, d2, &r2);
+        evm_sbb(k, r3, d3, &r3);
+        q += 1;
+        if (r3 >= q0) {
+            q -= 1;
+            k = evm_adc(0, r2, d2, &r2);
+            evm_adc(k, r3, d3, &r3);
+        }
+        if (__builtin_expect(r3 > d3 || (r3 == d3 && r2 >= d2), 0)) {
+            q += 1;
+            k = evm_sbb(0, r2, d2, &r2);
+            evm_sbb(k, r3, d3, &r3);
+        }
+        /* (r3 r2 u1 u0) - q * (d1:d0), where q * (d1:d0) = (hi lo p0). */
+        t = (evm_uint128)q * d0;
+        k = evm_sbb(0, u0, (uint64_t)t, &r0);
+        lo = (uint64_t)(t >> 64);
+        t = (evm_uint128)q * d1 + lo;
+        lo = (uint64_t)t;
+        hi = (uint64_t)(t >> 64);
+        k = evm_sbb(k, u1, lo, &r1);
+        k = evm_sbb(k, r2, hi, &r2);
+        k = evm_sbb(k, r3, 0, &r3);
+        if (__builtin_expect(k, 0)) {
+            /* Negative: the digit was one too large; add d back (the carry
+               out of the top limb cancels the borrow). */
+            q -= 1;
+            k = evm_adc(0, r0, d0, &r0);
+            k = evm_adc(k, r1, d1, &r1);
+            k = evm_adc(k, r2, d2, &r2);
+            r3 = r3 + d3 + k;
+        }
+        w[0] = r0; w[1] = r1; w[2] = r2; w[3] = r3;
+        return q;
+    }
+
+    /* r = x mod n for the prepared 4-limb modulus c and the xlen-limb x
+       (4 <= xlen <= 8). x[-1] must be readable and 0: the dividend is
+       normalized (shifted left by c->s) limb by limb as the steps consume
+       it, and the lowest limb takes its shifted-in bits from there. */
+    static inline void evm_mod_n4(uint64_t *r, const uint64_t *x, int xlen, const evm_modctx *c) {
+        const unsigned int s = c->s;
+        uint64_t w[4];
+        int j;
+        while (xlen > 4 && x[xlen - 1] == 0) xlen--;
+        /* The top window, limbs xlen .. xlen-3 of x << s: its top limb only
+           holds the s bits shifted out, so it is below d[3] and the window
+           below d. */
+        w[3] = evm_shld(0, x[xlen - 1], s);
+        w[2] = evm_shld(x[xlen - 1], x[xlen - 2], s);
+        w[1] = evm_shld(x[xlen - 2], x[xlen - 3], s);
+        w[0] = evm_shld(x[xlen - 3], x[xlen - 4], s);
+        j = xlen - 4;           /* limb j of x << s is the next to bring down */
+        if (w[3] == 0 && w[2] < c->d[3]) {
+            /* The window one limb lower is below d as well: a step fewer. */
+            w[3] = w[2]; w[2] = w[1]; w[1] = w[0];
+            w[0] = evm_shld(x[j], x[j - 1], s);
+            j--;
+        }
+        for (; j >= 0; j--)
+            (void)evm_divstep_n4(w, evm_shld(x[j], x[j - 1], s), c);
+        /* Undo the normalization. */
+        r[0] = evm_shrd(w[0], w[1], s);
+        r[1] = evm_shrd(w[1], w[2], s);
+        r[2] = evm_shrd(w[2], w[3], s);
+        r[3] = w[3] >> s;
+    }
+
+    /* (c2 c1 c0) += x * y. On x86-64 four instructions (mul, add, adc,
+       adc); compilers turn the portable form into setc / movzx chains. */
+    static inline __attribute__((always_inline)) void
+    evm_mac(uint64_t *c0, uint64_t *c1, uint64_t *c2, uint64_t x, uint64_t y) {
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        uint64_t hi;
+        __asm__("mulq %[y]\\n\\t"
+                "addq %%rax, %[c0]\\n\\t"
+                "adcq %%rdx, %[c1]\\n\\t"
+                "adcq $0, %[c2]"
+                : [c0] "+r"(*c0), [c1] "+r"(*c1), [c2] "+r"(*c2), "+&a"(x), "=&d"(hi)
+                : [y] "rm"(y)
+                : "cc");
+        (void)hi;
+    #else
+        evm_uint128 t = (evm_uint128)x * y;
+        unsigned char k = evm_adc(0, *c0, (uint64_t)t, c0);
+        k = evm_adc(k, *c1, (uint64_t)(t >> 64), c1);
+        *c2 += k;
+    #endif
+    }
+
+    /* p[0..7] = a * b (4 limbs each), column by column (Comba) with a
+       three-limb accumulator. */
+    static inline void evm_mul_4x4(uint64_t *p, const uint64_t *a, const uint64_t *b) {
+        const uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+        const uint64_t b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
+        uint64_t c0, c1, c2;
+        evm_uint128 t = (evm_uint128)a0 * b0;
+        p[0] = (uint64_t)t;
+        c0 = (uint64_t)(t >> 64); c1 = 0; c2 = 0;
+        evm_mac(&c0, &c1, &c2, a0, b1);
+        evm_mac(&c0, &c1, &c2, a1, b0);
+        p[1] = c0; c0 = c1; c1 = c2; c2 = 0;
+        evm_mac(&c0, &c1, &c2, a0, b2);
+        evm_mac(&c0, &c1, &c2, a1, b1);
+        evm_mac(&c0, &c1, &c2, a2, b0);
+        p[2] = c0; c0 = c1; c1 = c2; c2 = 0;
+        evm_mac(&c0, &c1, &c2, a0, b3);
+        evm_mac(&c0, &c1, &c2, a1, b2);
+        evm_mac(&c0, &c1, &c2, a2, b1);
+        evm_mac(&c0, &c1, &c2, a3, b0);
+        p[3] = c0; c0 = c1; c1 = c2; c2 = 0;
+        evm_mac(&c0, &c1, &c2, a1, b3);
+        evm_mac(&c0, &c1, &c2, a2, b2);
+        evm_mac(&c0, &c1, &c2, a3, b1);
+        p[4] = c0; c0 = c1; c1 = c2; c2 = 0;
+        evm_mac(&c0, &c1, &c2, a2, b3);
+        evm_mac(&c0, &c1, &c2, a3, b2);
+        p[5] = c0; c0 = c1; c1 = c2;
+        t = (evm_uint128)a3 * b3 + c0 + ((evm_uint128)c1 << 64);
+        p[6] = (uint64_t)t;
+        p[7] = (uint64_t)(t >> 64);
+    }
+
+    /* p[0..3] = a * b for a, b < 2**128. */
+    static inline void evm_mul_2x2(uint64_t *p, const uint64_t *a, const uint64_t *b) {
+        evm_uint128 t, u;
+        t = (evm_uint128)a[0] * b[0];
+        p[0] = (uint64_t)t;
+        t = (evm_uint128)a[0] * b[1] + (uint64_t)(t >> 64);
+        u = (evm_uint128)a[1] * b[0] + (uint64_t)t;
+        p[1] = (uint64_t)u;
+        t = (evm_uint128)a[1] * b[1] + (uint64_t)(t >> 64) + (uint64_t)(u >> 64);
+        p[2] = (uint64_t)t;
+        p[3] = (uint64_t)(t >> 64);
+    }
+    """
+    uint64_t evm_divstep_n4(uint64_t* w, uint64_t u0, const evm_modctx* c) noexcept nogil
+    void evm_mod_n4(uint64_t* r, const uint64_t* x, int xlen, const evm_modctx* c) noexcept nogil
+    void evm_mul_4x4(uint64_t* p, const uint64_t* a, const uint64_t* b) noexcept nogil
+    void evm_mul_2x2(uint64_t* p, const uint64_t* a, const uint64_t* b) noexcept nogil
+
+
 @cython.cdivision(True)
 cdef inline void _udivrem(uint64_t* q, uint64_t* r, const uint64_t* a, int alen,
                           const u256* b) noexcept nogil:
@@ -683,9 +981,37 @@ cdef inline void _udivrem(uint64_t* q, uint64_t* r, const uint64_t* a, int alen,
                 r[i] = 0
 
 
+cdef inline int _u256_log2_pow2(const u256* b) noexcept nogil:
+    # log2(b) when b is a power of two, else -1 (also for b == 0).
+    # Contracts compiled from high-level languages divide by powers of two
+    # to shift (Solidity before EIP-145): those become shifts and masks.
+    cdef uint64_t hi, lo
+    cdef int base
+    if b.w[3]:
+        hi = b.w[3]
+        lo = b.w[0] | b.w[1] | b.w[2]
+        base = 192
+    elif b.w[2]:
+        hi = b.w[2]
+        lo = b.w[0] | b.w[1]
+        base = 128
+    elif b.w[1]:
+        hi = b.w[1]
+        lo = b.w[0]
+        base = 64
+    else:
+        hi = b.w[0]
+        lo = 0
+        base = 0
+    if hi == 0 or lo != 0 or (hi & (hi - 1)) != 0:
+        return -1
+    return base + 63 - <int>evm_clz64(hi)
+
+
 @cython.cdivision(True)
 cdef inline void u256_div(u256* r, const u256* a, const u256* b) noexcept nogil:
     """DIV: floor(a / b), 0 when b == 0."""
+    cdef int k
     if u256_fits_u64(b):
         if b.w[0] == 0:
             u256_set_u64(r, 0)
@@ -693,12 +1019,17 @@ cdef inline void u256_div(u256* r, const u256* a, const u256* b) noexcept nogil:
         if u256_fits_u64(a):
             u256_set_u64(r, a.w[0] // b.w[0])
             return
+    k = _u256_log2_pow2(b)
+    if k >= 0:
+        _u256_shr_bits(r, a, <unsigned int>k)
+        return
     _udivrem(r.w, NULL, a.w, 4, b)
 
 
 @cython.cdivision(True)
 cdef inline void u256_mod(u256* r, const u256* a, const u256* b) noexcept nogil:
     """MOD: a mod b, 0 when b == 0."""
+    cdef u256 m
     if u256_fits_u64(b):
         if b.w[0] == 0:
             u256_set_u64(r, 0)
@@ -706,6 +1037,12 @@ cdef inline void u256_mod(u256* r, const u256* a, const u256* b) noexcept nogil:
         if u256_fits_u64(a):
             u256_set_u64(r, a.w[0] % b.w[0])
             return
+    if _u256_log2_pow2(b) >= 0:
+        # a mod 2**k keeps the bits below k: a & (b - 1).
+        u256_set_u64(&m, 1)
+        u256_sub(&m, b, &m)
+        u256_and(r, a, &m)
+        return
     _udivrem(NULL, r.w, a.w, 4, b)
 
 
@@ -755,7 +1092,7 @@ cdef inline void u256_addmod(u256* r, const u256* a, const u256* b, const u256* 
     cdef uint128 s
     cdef u256 t
     cdef uint64_t carry, hi
-    cdef uint64_t wide[5]
+    cdef uint64_t wide[6]
     if u256_is_zero(n):
         u256_set_u64(r, 0)
         return
@@ -779,17 +1116,35 @@ cdef inline void u256_addmod(u256* r, const u256* a, const u256* b, const u256* 
         return
     # Otherwise divide the exact 257-bit sum.
     u256_add(&t, a, b)
-    memcpy(wide, t.w, sizeof(t.w))
-    wide[4] = u256_lt(&t, a)
-    _udivrem(NULL, r.w, wide, 5, n)
+    wide[0] = 0         # the zero limb below the sum that evm_mod_n4 reads
+    memcpy(wide + 1, t.w, sizeof(t.w))
+    wide[5] = u256_lt(&t, a)
+    if n.w[3] != 0:
+        evm_mod_n4(r.w, wide + 1, 5, _modctx_cached(n))
+        return
+    _udivrem(NULL, r.w, wide + 1, 5, n)
 
 
 @cython.cdivision(True)
 cdef inline void u256_mulmod(u256* r, const u256* a, const u256* b, const u256* n) noexcept nogil:
     """MULMOD: (a * b) mod n over the exact 512-bit product; 0 when n == 0."""
-    cdef uint64_t prod[8]
+    cdef uint64_t prod[9]
+    cdef const evm_modctx* c
     cdef uint128 p
     cdef uint64_t hi
+    if n.w[3] != 0:
+        # A full-width modulus (n >= 2**192, the elliptic-curve case): the
+        # cached prepared divisor, a fixed-size product and reduction.
+        # prod[0] is the zero limb below the product that evm_mod_n4 reads.
+        c = _modctx_cached(n)
+        prod[0] = 0
+        if (a.w[2] | a.w[3] | b.w[2] | b.w[3]) == 0:
+            evm_mul_2x2(prod + 1, a.w, b.w)
+            evm_mod_n4(r.w, prod + 1, 4, c)
+        else:
+            evm_mul_4x4(prod + 1, a.w, b.w)
+            evm_mod_n4(r.w, prod + 1, 8, c)
+        return
     if u256_is_zero(n):
         u256_set_u64(r, 0)
         return

@@ -377,3 +377,104 @@ def test_bad_operands_raise() -> None:
         _u256_eval("ADD", 1)
     # The largest word is accepted and returned unchanged.
     assert _u256_eval("OR", MASK, 0) == MASK
+
+
+# -- full-width moduli: the cached 4-limb reduction path ----------------------
+#
+# MULMOD and ADDMOD with n >= 2**192 reduce through a prepared divisor that is
+# cached between calls (the last modulus seen). These tests cover every way
+# into that path: the normalization shift (top bit set or not), moduli just
+# above 2**192, operands below and above n, products that fit 256 bits, the
+# rare digit corrections, and the cache switching between moduli.
+
+BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
+SECP256K1_P = 2**256 - 2**32 - 977
+FULL_MODULI = [BN254_P, SECP256K1_P, MASK, MASK - 1, 2**255, 2**255 + 1, 2**192, 2**192 + 1,
+               2**193 - 1, 2**254 + 2**64 + 7]
+
+full_moduli = st.one_of(
+    st.sampled_from(FULL_MODULI),
+    st.integers(2**192, MASK),                        # any shift
+    st.integers(2**255, MASK),                        # top bit set: no shift
+    st.integers(2**192, 2**192 + 2**70),              # just above 2**192: largest shift
+    limb_words.filter(lambda n: n >= 2**192),         # carry-stressing limbs
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(n=full_moduli, x=words, y=words)
+def test_full_modulus_operands_at_or_above_n(n: int, x: int, y: int) -> None:
+    check("MULMOD", x, y, n)
+    check("ADDMOD", x, y, n)
+
+
+@settings(max_examples=500, deadline=None)
+@given(n=full_moduli, x=words, y=words)
+def test_full_modulus_operands_below_n(n: int, x: int, y: int) -> None:
+    a, b = x % n, y % n
+    check("MULMOD", a, b, n)
+    check("ADDMOD", a, b, n)
+    # Results near the modulus: n - 1 squared, and sums that reach n exactly.
+    check("MULMOD", n - 1, b, n)
+    check("ADDMOD", n - 1 - b if b < n else 0, b, n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=full_moduli, x=st.integers(0, 2**128 - 1), y=st.integers(0, 2**128 - 1))
+def test_full_modulus_small_factors(n: int, x: int, y: int) -> None:
+    # Both factors below 2**128: the product fits four limbs.
+    check("MULMOD", x, y, n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=full_moduli)
+def test_full_modulus_digit_corrections(n: int) -> None:
+    # (n - 1) * (2**256 - 1) makes the remainder window's top limbs equal the
+    # divisor's (the digit-2**64-1 case) and needs add-backs, for nearly every n.
+    check("MULMOD", n - 1, MASK, n)
+    check("MULMOD", MASK, n - 1, n)
+    check("MULMOD", n - 1, n - 1, n)
+    check("MULMOD", MASK, MASK, n)
+    check("MULMOD", n, MASK, n)
+    check("MULMOD", n + 1 if n < MASK else n, n - 2, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n1=full_moduli, n2=full_moduli, ops=st.lists(st.tuples(words, words, st.booleans()),
+                                                     min_size=1, max_size=8))
+def test_full_modulus_cache_alternates(n1: int, n2: int, ops: list[tuple[int, int, bool]]) -> None:
+    # The cached divisor must follow the modulus: alternate two moduli (and a
+    # small one that bypasses the cache) and check every result.
+    for a, b, first in ops:
+        n = n1 if first else n2
+        check("MULMOD", a, b, n)
+        check("MULMOD", a, b, 2**64 + 13)
+        check("ADDMOD", a, b, n)
+        check("MULMOD", b, a, n2 if first else n1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 2**64 - 1, 2**64, 2**128 + 1, 2**191, MASK])
+def test_mulmod_boundary_moduli(n: int) -> None:
+    for a, b in [(MASK, MASK), (MASK, 1), (0, MASK), (n - 1, n - 1), (2**255, 2**128 + 1)]:
+        check("MULMOD", a, b, n)
+        check("ADDMOD", a, b, n)
+
+
+# -- power-of-two divisors: shifts and masks -----------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(k=st.integers(0, 255), a=words)
+def test_division_by_powers_of_two(k: int, a: int) -> None:
+    check("DIV", a, 2**k)
+    check("MOD", a, 2**k)
+    # Neighbours of the power of two take the general route.
+    check("DIV", a, 2**k + 1)
+    check("MOD", a, 2**k + 1)
+    if k > 1:
+        check("DIV", a, 2**k - 1)
+        check("MOD", a, 2**k - 1)
+        check("DIV", a, 2**k + 2 ** (k - 1))   # two bits set in one limb
+    if k >= 64:
+        check("DIV", a, 2**k + 1)              # bits in two limbs
+        check("MOD", a, 2**k + 2**63)
