@@ -37,6 +37,32 @@ def test_rate_boundaries(length: int, fill: int) -> None:
     assert keccak256(data) == reference(data)
 
 
+@pytest.mark.parametrize("length", [0, 1, 7, 8, 9, 135, 136, 137, 271, 272, 273, 1000, 4096])
+def test_lengths_around_lane_and_rate_edges(length: int) -> None:
+    # The last block is absorbed lane by lane with a 0..7 byte partial lane, so
+    # lengths at lane (8) and block (136) edges take different code paths.
+    data = random.Random(length).randbytes(length)
+    assert keccak256(data) == reference(data)
+
+
+def test_random_sample() -> None:
+    # Random lengths up to a few blocks past 4 KiB, fresh random contents each.
+    rng = random.Random(3)
+    for _ in range(400):
+        data = rng.randbytes(rng.randrange(0, 5000))
+        assert keccak256(data) == reference(data), len(data)
+
+
+@pytest.mark.parametrize("offset", range(8))
+def test_unaligned_buffers(offset: int) -> None:
+    # Lanes are loaded from arbitrary byte addresses: slices starting at every
+    # offset modulo 8 must hash the same as a fresh copy.
+    base = random.Random(4).randbytes(8 + 3 * RATE + 5)
+    for length in (0, 5, 32, RATE - 1, RATE, RATE + 9, 3 * RATE + 5 - offset):
+        view = memoryview(base)[offset : offset + length]
+        assert keccak256(view) == reference(bytes(view)), (offset, length)
+
+
 def test_large_input() -> None:
     data = random.Random(2).randbytes(100_003)
     assert keccak256(data) == reference(data)
