@@ -44,7 +44,7 @@ def blob_base_fee_update_fraction(fork: Fork) -> int:
     if fork < Fork.CANCUN:
         raise ValueError(f"{fork.fixture_name} has no blob gas (blobs start at Cancun)")
     # A fork newer than the table keeps the latest known value.
-    return _UPDATE_FRACTION.get(Fork(fork), _UPDATE_FRACTION[max(_UPDATE_FRACTION)])
+    return _UPDATE_FRACTION.get(fork if type(fork) is Fork else Fork(fork), _UPDATE_FRACTION[max(_UPDATE_FRACTION)])
 
 
 def fake_exponential(factor: int, numerator: int, denominator: int) -> int:

@@ -538,7 +538,8 @@ def validate_transaction(
     account). Returns the effective gas price (what the sender pays per gas).
     Raises a subclass of :class:`InvalidTransaction`.
     """
-    fork = Fork(fork)
+    if type(fork) is not Fork:
+        fork = Fork(fork)
     _check_decodable(tx, fork)
     t = tx.tx_type
 
