@@ -117,6 +117,7 @@ def _build_tables():
             OP_META[f][op].span = (hi - req) * sizeof(u256)
 
 _build_tables()
+_FORKS = tuple(Fork)  # Fork(n) is a slow enum lookup; index this instead
 
 # ---------------------------------------------------------------------------
 # Code analysis: padded copy + JUMPDEST map, cached by code
@@ -349,6 +350,7 @@ cdef class VM:
     """
     cdef object db
     cdef object tracer
+    cdef object trace_output  # code deployed by the top-level create (for tx_end)
     cdef object run_precompile
     cdef readonly int fork
     # accounts
@@ -373,6 +375,7 @@ cdef class VM:
     cdef int64_t sticky   # account with the RIPEMD160 sticky touch, or -1
     # operand stacks, one per depth, allocated on first use
     cdef u256** stacks
+    cdef int n_stacks     # stacks[0 .. n_stacks-1] may be allocated
     cdef u256 log_topics[4]
     # precompiles active in this fork: addresses 1..0x11 and 0x100
     cdef uint8_t precompile_low[256]
@@ -424,7 +427,7 @@ cdef class VM:
         self.run_precompile = precompiles.run_precompile
         memset(self.precompile_low, 0, 256)
         self.p256_active = False
-        for pa in precompiles.precompile_addresses(Fork(self.fork)):
+        for pa in precompiles.precompile_addresses(_FORKS[self.fork]):
             if 0 < pa < 256:
                 self.precompile_low[pa] = 1
             elif pa == 0x100:
@@ -491,7 +494,7 @@ cdef class VM:
         free(self.tslot_tab.idx)
         free(self.blob_hashes)
         if self.stacks != NULL:
-            for i in range(STACK_DEPTH_LIMIT + 2):
+            for i in range(self.n_stacks):
                 free(self.stacks[i])
             free(self.stacks)
 
@@ -824,6 +827,8 @@ cdef class VM:
             self.stacks[depth] = <u256*>malloc(STACK_LIMIT * sizeof(u256))
             if self.stacks[depth] == NULL:
                 raise MemoryError()
+            if depth >= self.n_stacks:
+                self.n_stacks = depth + 1
         return self.stacks[depth]
 
 
@@ -915,7 +920,10 @@ cdef class VM:
         m.disable_precompiles = bool(disable_precompiles)
         m.code = self.accts[m.code_acct].code
         call_message(self, &m, &r)
-        return self._result(&r)
+        result = self._result(&r)
+        if self.tracer is not None:
+            self.tracer.tx_end(gas - r.gas_left, result[2], result[0])
+        return result
 
     def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False):
         """The fast path behind ``EVM.message_call``: a call outside any
@@ -951,6 +959,8 @@ cdef class VM:
         call_message(self, &m, &r)
         logs = self.logs() if (r.status == S_SUCCESS and self.n_logs) else None
         result = self._result(&r)
+        if self.tracer is not None:
+            self.tracer.tx_end(gas - r.gas_left, result[2], result[0])
         self.end_transaction()
         return result + (logs,)
 
@@ -972,9 +982,15 @@ cdef class VM:
         m.should_transfer_value = True
         m.code = <void*>code
         if self.has_code_or_nonce_or_storage(m.target):
-            return (STATUS_NAMES[S_ADDRESS_COLLISION], 0, b"")
+            return (STATUS_NAMES[S_ADDRESS_COLLISION], 0, b"")  # the spec traces no end here
+        self.trace_output = b""
         create_message(self, &m, &r)
-        return self._result(&r)
+        result = self._result(&r)
+        if self.tracer is not None:
+            # the spec's TransactionEnd shows the deployed code as the output
+            self.tracer.tx_end(gas - r.gas_left, self.trace_output if r.status == S_SUCCESS else result[2],
+                               result[0])
+        return result
 
     cdef object _result(self, Res* r):
         out = mkbytes(r.output, r.output_len)
@@ -1187,6 +1203,144 @@ cdef object stack_list(u256* base, u256* sp):
         p += 1
     return result
 
+# -- tracing (only the traced variant of the loop calls these) ---------------
+cdef object _py_mem_cost(object words):
+    return GAS_MEMORY * words + (words * words) // 512
+
+cdef object _trace_expansion(Frame* f, object regions):
+    """Memory expansion cost to cover the (offset, size) regions, as Python
+    ints: offsets beyond any gas limit give the spec's (huge) cost."""
+    end = 0
+    for o, s in regions:
+        if s and o + s > end:
+            end = o + s
+    if end <= f.mem.size:
+        return 0
+    return _py_mem_cost((end + 31) // 32) - f.mem.cost
+
+cdef object _trace_words(object size):
+    return (size + 31) // 32
+
+cdef bint _trace_cold(VM vm, uint32_t e) except -1:
+    return vm.fork >= F_BERLIN and not (vm.accts[e].flags & A_WARM)
+
+cdef object trace_charge(VM vm, Msg* msg, Frame* f, u256* stack, u256* sp, int op, int64_t gas):
+    """The spec's first gas charge (``GasAndRefund``) of the instruction `op`
+    about to run: (cost, refund counter at that moment), or None when the
+    spec fails it before charging (undefined opcode, stack underflow on a
+    pop, SSTORE's stipend check). Computed from the state before the
+    instruction, so the out-of-gas cost is the one the spec attempts, and a
+    call's cost includes the gas it forwards (EIP-3155 gasCost)."""
+    cdef int fork = vm.fork
+    cdef OpMeta* m = &OP_META[fork][op]
+    cdef uint64_t h = <uint64_t>(<char*>sp - <char*>stack)
+    cdef uint8_t addr[20]
+    cdef int64_t e, t, d, sl, c64 = 0, r64 = 0
+    cdef Acct* me
+    if m.gas < 0:
+        return None
+    if h < m.req and not (0x80 <= op <= 0x9F):
+        return None  # pops before charging
+    cost = m.gas
+    refund = vm.refund_counter
+    if h < m.req or h - m.req > m.span:
+        return (cost, refund)  # DUP/SWAP underflow or push overflow: after the charge
+    S = [u256_to_pyint(&sp[-1 - i]) for i in range(min(7, <int>(h // sizeof(u256))))]
+    if op == 0x0A:  # EXP
+        cost += (50 if fork >= F_SPURIOUS else 10) * ((S[1].bit_length() + 7) // 8)
+    elif op == 0x20:  # KECCAK256
+        cost += GAS_KECCAK256_WORD * _trace_words(S[1]) + _trace_expansion(f, [(S[0], S[1])])
+    elif op == 0x31 or op == 0x3B or op == 0x3F:  # BALANCE, EXTCODESIZE, EXTCODEHASH
+        addr_from_u256(addr, &sp[-1])
+        if _trace_cold(vm, vm.acct(addr)):
+            cost += GAS_COLD_ACCOUNT_ACCESS - GAS_WARM_ACCESS
+    elif op == 0x3C:  # EXTCODECOPY
+        addr_from_u256(addr, &sp[-1])
+        cost += GAS_COPY * _trace_words(S[3]) + _trace_expansion(f, [(S[1], S[3])])
+        if _trace_cold(vm, vm.acct(addr)):
+            cost += GAS_COLD_ACCOUNT_ACCESS - GAS_WARM_ACCESS
+    elif op == 0x37 or op == 0x39 or op == 0x3E:  # CALLDATACOPY, CODECOPY, RETURNDATACOPY
+        cost += GAS_COPY * _trace_words(S[2]) + _trace_expansion(f, [(S[0], S[2])])
+    elif op == 0x5E:  # MCOPY
+        cost += GAS_COPY * _trace_words(S[2]) + _trace_expansion(f, [(S[1], S[2]), (S[0], S[2])])
+    elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE
+        cost += _trace_expansion(f, [(S[0], 32)])
+    elif op == 0x53:  # MSTORE8
+        cost += _trace_expansion(f, [(S[0], 1)])
+    elif op == 0x54:  # SLOAD
+        sl = vm.slot(msg.target, &sp[-1])
+        if fork >= F_BERLIN and not (vm.slots[sl].warm & SLOT_WARM):
+            cost += GAS_COLD_SLOAD - GAS_WARM_ACCESS
+    elif op == 0x55:  # SSTORE: the refund shown already includes this store's change
+        if fork >= F_ISTANBUL and gas <= GAS_CALL_STIPEND:
+            return None
+        sl = vm.slot(msg.target, &sp[-1])
+        sstore_gas(fork, &vm.slots[sl], &sp[-2],
+                   fork >= F_BERLIN and not (vm.slots[sl].warm & SLOT_WARM), &c64, &r64)
+        cost += c64
+        refund += r64
+    elif 0xA0 <= op <= 0xA4:  # LOG0..LOG4
+        cost += GAS_LOG_DATA * S[1] + _trace_expansion(f, [(S[0], S[1])])
+    elif op == 0xF0 or op == 0xF5:  # CREATE, CREATE2 (the forwarded gas is not charged)
+        if fork >= F_SHANGHAI:
+            cost += GAS_INIT_CODE_WORD_COST * _trace_words(S[2])
+        if op == 0xF5:
+            cost += GAS_KECCAK256_WORD * _trace_words(S[2])
+        cost += _trace_expansion(f, [(S[1], S[2])])
+    elif op == 0xF3 or op == 0xFD:  # RETURN, REVERT
+        cost += _trace_expansion(f, [(S[0], S[1])])
+    elif op == 0xF1 or op == 0xF2 or op == 0xF4 or op == 0xFA:  # CALL family
+        k = 3 if (op == 0xF1 or op == 0xF2) else 2
+        value = S[2] if k == 3 else 0
+        mcost = _trace_expansion(f, [(S[k], S[k + 1]), (S[k + 2], S[k + 3])])
+        addr_from_u256(addr, &sp[-2])
+        t = vm.acct(addr)
+        extra = 0
+        t_cold = _trace_cold(vm, t)
+        if t_cold:
+            extra += GAS_COLD_ACCOUNT_ACCESS - GAS_WARM_ACCESS
+        d = delegate_of(vm, t)
+        if d >= 0:
+            extra += GAS_COLD_ACCOUNT_ACCESS if (not (vm.accts[d].flags & A_WARM)
+                                                 and not (d == t and t_cold)) else GAS_WARM_ACCESS
+        if value:
+            extra += GAS_CALL_VALUE
+            if op == 0xF1 and fork >= F_SPURIOUS and not vm.is_alive(t):
+                extra += GAS_NEW_ACCOUNT
+        if op == 0xF1 and fork < F_SPURIOUS and not (vm.accts[t].flags & A_EXISTS):
+            extra += GAS_NEW_ACCOUNT
+        avail = gas - m.gas  # what the call's own charge sees (the base is in the table)
+        sub = S[0]
+        if fork >= F_TANGERINE and avail >= extra + mcost:
+            left = avail - mcost - extra
+            sub = min(sub, left - left // 64)
+        cost += extra + mcost + sub
+    elif op == 0xFF:  # SELFDESTRUCT
+        addr_from_u256(addr, &sp[-1])
+        t = vm.acct(addr)
+        if _trace_cold(vm, t):
+            cost += GAS_COLD_ACCOUNT_ACCESS
+        me = &vm.accts[msg.target]
+        if fork >= F_SPURIOUS:
+            if not vm.is_alive(t) and not u256_is_zero(&me.balance):
+                cost += GAS_SELF_DESTRUCT_NEW_ACCOUNT
+        elif fork == F_TANGERINE and not (vm.accts[t].flags & A_EXISTS):
+            cost += GAS_SELF_DESTRUCT_NEW_ACCOUNT
+    return (cost, refund)
+
+cdef int trace_op_start(VM vm, Msg* msg, Frame* f, u256* stack, u256* sp, uint64_t pc, int op,
+                        int64_t gas, bint charge) except -1:
+    """Report an instruction about to run (op_start) and, with `charge`, the
+    spec's gas charge for it (op_gas)."""
+    vm.tracer.op_start(pc, op, gas, f.mem.size, stack_list(stack, sp), msg.depth + 1,
+                       mkbytes(f.rdata, f.rdata_len), vm.refund_counter,
+                       memory=mkbytes(f.mem.buf, f.mem.size))
+    if charge:
+        c = trace_charge(vm, msg, f, stack, sp, op, gas)
+        if c is not None:
+            vm.tracer.op_gas(c[0], c[1])
+    return 0
+
 cdef struct LoopState:
     uint64_t pc
     u256* sp
@@ -1212,9 +1366,13 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
         op = code[pc]
         if Tracing is TraceOn:
             if pc >= code_size:
-                break  # the implicit STOP past the end is not an instruction
-            vm.tracer.op_start(pc, op, gas, f.mem.size, stack_list(stack, sp), msg.depth + 1,
-                               mkbytes(f.rdata, f.rdata_len), vm.refund_counter)
+                # Running off the end: the spec shows a STOP line (pc past the
+                # code) unless the code is empty; it charges nothing.
+                if code_size:
+                    trace_op_start(vm, msg, f, stack, sp, pc, 0x00, gas, False)
+                    vm.tracer.op_end(gas)
+                break
+            trace_op_start(vm, msg, f, stack, sp, pc, op, gas, True)
             open_op = True
         # one check for: defined?, stack under/overflow, base gas
         m = &meta[op]
@@ -1341,12 +1499,14 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             sp[-1] = sp[-(op - 0x8E)]
             sp[-(op - 0x8E)] = t
         elif op == 0x51:  # MLOAD, when memory need not grow
-            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] + 32 > f.mem.size:
+            # bound w[0] first so that w[0] + 32 cannot wrap around
+            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] > MAX_MEMORY or sp[-1].w[0] + 32 > f.mem.size:
                 status = S_OUTER
                 break
             load_word(&sp[-1], f.mem.buf + sp[-1].w[0])
         elif op == 0x52:  # MSTORE, when memory need not grow
-            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] + 32 > f.mem.size:
+            # bound w[0] first so that w[0] + 32 cannot wrap around
+            if sp[-1].w[1] | sp[-1].w[2] | sp[-1].w[3] or sp[-1].w[0] > MAX_MEMORY or sp[-1].w[0] + 32 > f.mem.size:
                 status = S_OUTER
                 break
             store_word(f.mem.buf + sp[-1].w[0], &sp[-2])
@@ -1668,7 +1828,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 open_op = False
         if Tracing is TraceOn:
             if open_op:
-                if status > S_REVERT:
+                if status >= S_REVERT:  # the spec reports REVERT as an exception
                     vm.tracer.op_exception(STATUS_NAMES[status])
                 else:
                     vm.tracer.op_end(gas)
@@ -1704,20 +1864,14 @@ cdef int block_hash(VM vm, u256* top) except -1:
         u256_set_u64(top, 0)
     return S_SUCCESS
 
-cdef int sstore(VM vm, Msg* msg, Frame* f, u256* key, u256* new_value) except -1:
-    """SSTORE with each fork's gas and refund rules (EIP-1283 in
-    Constantinople only, EIP-2200 from Istanbul, EIP-2929, EIP-3529)."""
-    cdef int fork = vm.fork
-    cdef int64_t e, cost = 0, refund = 0, sload_gas, clear_refund, reset_cost
-    cdef Slot* sl
+cdef inline void sstore_gas(int fork, const Slot* sl, const u256* new_value, bint cold,
+                            int64_t* cost_out, int64_t* refund_out) noexcept nogil:
+    """Gas and refund change of an SSTORE of new_value into sl, with each
+    fork's rules (EIP-1283 in Constantinople only, EIP-2200 from Istanbul,
+    EIP-2929 when `cold`, EIP-3529)."""
+    cdef int64_t cost = 0, refund = 0, sload_gas, clear_refund, reset_cost
     cdef bint net = fork >= F_ISTANBUL or fork == F_CONSTANTINOPLE
-    if fork >= F_ISTANBUL and f.gas <= GAS_CALL_STIPEND:
-        return S_OUT_OF_GAS
-    e = vm.slot(msg.target, key)
-    sl = &vm.slots[e]
-    if fork >= F_BERLIN and not (sl.warm & SLOT_WARM):
-        vm.push_undo(U_SLOT_WARM, e, NULL, 0)
-        sl.warm |= SLOT_WARM
+    if cold:
         cost += GAS_COLD_SLOAD
     if not net:
         # Frontier .. Petersburg (bar Constantinople): set 20000, else 5000
@@ -1749,6 +1903,24 @@ cdef int sstore(VM vm, Msg* msg, Frame* f, u256* key, u256* new_value) except -1
                     refund += GAS_STORAGE_SET - sload_gas
                 else:
                     refund += reset_cost - sload_gas
+    cost_out[0] = cost
+    refund_out[0] = refund
+
+cdef int sstore(VM vm, Msg* msg, Frame* f, u256* key, u256* new_value) except -1:
+    """SSTORE (spec: storage.sstore); gas and refund from sstore_gas."""
+    cdef int fork = vm.fork
+    cdef int64_t e, cost = 0, refund = 0
+    cdef Slot* sl
+    cdef bint cold = False
+    if fork >= F_ISTANBUL and f.gas <= GAS_CALL_STIPEND:
+        return S_OUT_OF_GAS
+    e = vm.slot(msg.target, key)
+    sl = &vm.slots[e]
+    if fork >= F_BERLIN and not (sl.warm & SLOT_WARM):
+        vm.push_undo(U_SLOT_WARM, e, NULL, 0)
+        sl.warm |= SLOT_WARM
+        cold = True
+    sstore_gas(fork, sl, new_value, cold, &cost, &refund)
     f.gas -= cost
     if f.gas < 0:
         return S_OUT_OF_GAS
@@ -2074,7 +2246,7 @@ cdef int call_precompile(VM vm, Msg* m, Res* r) except -1:
     addr_int = (a[18] << 8) | a[19]
     if vm.tracer is not None:
         vm.tracer.precompile_start(addr_bytes(a))
-    ok, used, out = vm.run_precompile(addr_int, data, m.gas, Fork(vm.fork))
+    ok, used, out = vm.run_precompile(addr_int, data, m.gas, _FORKS[vm.fork])
     if vm.tracer is not None:
         vm.tracer.precompile_end()
     if ok and used <= m.gas:
@@ -2150,7 +2322,10 @@ cdef int create_message(VM vm, Msg* m, Res* r) except -1:
             r.status = S_CODE_SIZE_EXCEEDED
         else:
             r.gas_left -= deposit
-            vm.set_code(e, mkbytes(r.output, r.output_len))
+            code = mkbytes(r.output, r.output_len)
+            vm.set_code(e, code)
+            if m.depth == 0 and vm.tracer is not None:
+                vm.trace_output = code
         if r.status != S_SUCCESS:
             r.gas_left = 0
         # a successful create returns no data to its parent

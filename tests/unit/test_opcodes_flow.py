@@ -268,13 +268,14 @@ def test_push_n_reads_n_bytes(n):
 @pytest.mark.parametrize("n,present", [(1, 0), (2, 1), (32, 0), (32, 5), (32, 31), (20, 19)])
 def test_push_at_code_end_reads_zeros(n, present):
     """A PUSHn missing some of its data costs 3 gas and execution then stops
-    cleanly (no traced step past the end of the code, as in the spec)."""
+    cleanly; the trace shows the implicit STOP at pc = n + 1 (past the end of
+    the code), as the spec's EIP-3155 trace does."""
     data = bytes(range(1, present + 1))
     code = bytes([0x5F + n]) + data
     rec = StackRecorder()
     r = run(code, tracer=rec)
     assert r.success and r.gas_used == 3
-    assert [(pc, op) for pc, op, _ in rec.steps] == [(0, 0x5F + n)]
+    assert [(pc, op) for pc, op, _ in rec.steps] == [(0, 0x5F + n), (n + 1, 0x00)]
 
 
 @pytest.mark.parametrize("n", range(1, 17))
