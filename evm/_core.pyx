@@ -964,6 +964,87 @@ cdef class VM:
         self.end_transaction()
         return result + (logs,)
 
+    def call_transaction(self, bytes sender, bytes to, value, bytes data, int64_t gas_limit,
+                         gas_price, int64_t intrinsic_gas, upfront_cost, priority_fee,
+                         access_list, int64_t calldata_floor):
+        """The phases of a validated message-call transaction without EIP-7702
+        authorizations, in one call (``executor._execute_transaction`` keeps
+        the general path): buy gas (``upfront_cost`` = gas_limit * gas_price
+        + blob fee), bump the nonce, warm addresses, run the call, refund
+        (EIP-3529 quotient, EIP-7623 floor), pay ``priority_fee`` per gas to
+        the coinbase, end the transaction. Returns (error or None, gas_used,
+        gas_refund, output, logs)."""
+        cdef Msg m
+        cdef Res r
+        cdef u256 t, t2
+        cdef int fork = self.fork
+        cdef int64_t s_idx, gas_used, gas_refund, d, cb
+        if len(sender) != 20 or len(to) != 20:
+            raise ValueError("addresses are 20 bytes")
+        s_idx = self.acct(sender)
+        u256_from_pyint(&t, upfront_cost)
+        u256_sub(&t2, &self.accts[s_idx].balance, &t)
+        self.set_balance(s_idx, &t2)
+        if self.accts[s_idx].nonce == 0xFFFFFFFFFFFFFFFFULL:
+            raise OverflowError("nonce overflow")
+        self.set_nonce(s_idx, self.accts[s_idx].nonce + 1)
+        memset(&m, 0, sizeof(Msg))
+        m.caller = s_idx
+        m.target = self.acct(to)
+        m.code_acct = m.target
+        if fork >= F_BERLIN:
+            self.warm_acct(s_idx)
+            self.warm_acct(m.target)
+            if fork >= F_SHANGHAI:
+                self.warm_acct(self.acct(self.coinbase))
+            for address, keys in access_list or ():
+                self.warm_address(address)
+                for key in keys:
+                    self.warm_storage(address, key)
+        d = delegate_of(self, m.target)
+        if d >= 0:
+            self.warm_acct(d)
+            m.code_acct = d
+            m.disable_precompiles = True
+        u256_from_pyint(&m.value, value)
+        m.data = <const uint8_t*>PyBytes_AS_STRING(data)
+        m.data_len = PyBytes_GET_SIZE(data)
+        m.gas = gas_limit - intrinsic_gas
+        m.should_transfer_value = True
+        m.code = self.accts[m.code_acct].code
+        call_message(self, &m, &r)
+        if F_SPURIOUS <= fork <= F_LONDON:
+            self.set_flags(m.target, self.accts[m.target].flags | A_TOUCHED)
+        if self.tracer is not None:
+            self.tracer.tx_end(m.gas - r.gas_left, mkbytes(r.output, r.output_len),
+                               STATUS_NAMES[r.status])
+        gas_used = gas_limit - r.gas_left
+        gas_refund = gas_used // (5 if fork >= F_LONDON else 2)
+        if self.refund_counter < gas_refund:
+            gas_refund = self.refund_counter
+        gas_used -= gas_refund
+        if fork >= F_PRAGUE and gas_used < calldata_floor:
+            gas_used = calldata_floor
+        # refund the unused gas: (gas_limit - gas_used) * gas_price <= what was paid
+        u256_from_pyint(&t, gas_price)
+        u256_set_u64(&t2, <uint64_t>(gas_limit - gas_used))
+        u256_mul(&t, &t, &t2)
+        u256_add(&t2, &self.accts[s_idx].balance, &t)
+        self.set_balance(s_idx, &t2)
+        u256_from_pyint(&t, priority_fee)
+        u256_set_u64(&t2, <uint64_t>gas_used)
+        u256_mul(&t, &t, &t2)
+        cb = self.acct(self.coinbase)
+        if fork < F_SPURIOUS or not u256_is_zero(&t):
+            u256_add(&t2, &self.accts[cb].balance, &t)
+            self.set_balance(cb, &t2)
+        elif fork <= F_LONDON:
+            self.set_flags(cb, self.accts[cb].flags | A_TOUCHED)  # an empty coinbase is deleted
+        logs = self.logs() if self.n_logs else None
+        result = self._result(&r)
+        self.end_transaction()
+        return (result[0], gas_used, gas_refund, result[2], logs)
+
     def create(self, caller, address, value, initcode, gas):
         """Process a contract-creation message at ``address`` (already
         derived by the caller). Returns (error_name or None, gas_left, output)."""
@@ -1482,7 +1563,13 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
         elif op == 0x5A:  # GAS
             u256_set_u64(sp, <uint64_t>gas); sp += 1
         elif op == 0x5B:  # JUMPDEST
-            pass
+            if Tracing is TraceOff:
+                # a run of JUMPDESTs does nothing but cost 1 gas each: take it
+                # in one go (the traced loop shows every step); one that
+                # cannot be paid is left to the next dispatch (out of gas)
+                while code[pc + 1] == 0x5B and gas >= 1:
+                    pc += 1
+                    gas -= 1
         elif op == 0x5F:  # PUSH0
             u256_set_u64(sp, 0); sp += 1
         elif op == 0x60:  # PUSH1

@@ -184,6 +184,14 @@ def _execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: F
     sender = tx.sender
     intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
     blob_gas_fee = calculate_blob_gas_fee(tx, env, fork)
+    if tx.to is not None and not tx.authorization_list:
+        # the common case runs every phase inside the core in one call
+        priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
+        error, gas_used, gas_refund, output, logs = vm.call_transaction(
+            sender, tx.to, tx.value, tx.data, tx.gas_limit, gas_price, intrinsic_gas,
+            tx.gas_limit * gas_price + blob_gas_fee, priority_fee, tx.access_list, calldata_floor)
+        return TransactionResult(error is None, gas_used, gas_refund, output,
+                                 [Log(a, t, d) for a, t, d in logs] if logs else [], error, None)
 
     # pre-execution: buy the gas, bump the nonce
     _, sender_nonce, sender_balance, _ = vm.account(sender)

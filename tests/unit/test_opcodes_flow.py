@@ -338,3 +338,23 @@ def test_underflow_reported_before_out_of_gas_for_popping_opcodes():
     """ADD pops before charging in the specs: underflow wins over out of gas."""
     r = run(asm("ADD"), gas=0)
     assert r.error == "StackUnderflowError"
+
+
+@pytest.mark.parametrize("n,gas", [(10, 10), (10, 9), (10, 1), (1, 0), (100, 57)])
+def test_a_run_of_jumpdests_costs_one_gas_each(n, gas):
+    """The plain loop takes a run of JUMPDESTs in one go; it must still cost
+    exactly 1 gas each and run out of gas at the first one it cannot pay."""
+    r = run(b"\x5b" * n, gas=gas)
+    if gas >= n:
+        assert r.success and r.gas_used == n
+    else:
+        assert r.error == "OutOfGasError" and r.gas_used == gas
+
+
+def test_jumpdest_run_then_jump_back_into_it():
+    """A JUMP into the middle of a JUMPDEST run counts only the JUMPDESTs
+    from the target on."""
+    # 0: PUSH1 5, 2: JUMP, 3..7: JUMPDEST x5, 8: STOP -> jumps to 5: 3 JUMPDESTs
+    code = bytes([0x60, 0x05, 0x56]) + b"\x5b" * 5 + b"\x00"
+    r = run(code, gas=100)
+    assert r.success and r.gas_used == 3 + 8 + 3
