@@ -336,6 +336,40 @@ cdef inline void copy_padded(uint8_t* dst, const uint8_t* src, uint64_t src_len,
 cdef inline int64_t words_of(uint64_t size) noexcept nogil:
     return <int64_t>((size + 31) >> 5)
 
+cdef inline int64_t slot_find(Table* t, Slot* items, uint32_t acct, const u256* key,
+                              uint64_t h) noexcept:
+    """Index of (acct, key) in a storage table (open addressing), or -1."""
+    cdef uint64_t i = h & t.mask
+    cdef uint32_t e
+    cdef Slot* s
+    while True:
+        e = t.idx[i]
+        if e == 0:
+            return -1
+        e -= 1
+        s = &items[e]
+        if s.hash == h and s.acct == acct and u256_eq_raw(&s.key, key):
+            return e
+        i = (i + 1) & t.mask
+
+cdef Slot* slot_append(Slot** items, uint32_t* cap, uint32_t n, uint32_t acct,
+                       const u256* key, uint64_t h) except NULL:
+    """A zeroed record for (acct, key) at items[n], growing the array first
+    if it is full; the caller inserts it into the table."""
+    cdef Slot* s
+    if n == cap[0]:
+        s = <Slot*>realloc(items[0], cap[0] * 2 * sizeof(Slot))
+        if s == NULL:
+            raise MemoryError()
+        items[0] = s
+        cap[0] *= 2
+    s = &items[0][n]
+    memset(s, 0, sizeof(Slot))
+    s.acct = acct
+    s.hash = h
+    s.key = key[0]
+    return s
+
 # ---------------------------------------------------------------------------
 # The VM: journal (state cache + undo log), environment, frames
 # ---------------------------------------------------------------------------
@@ -686,30 +720,12 @@ cdef class VM:
         """Index of the storage record (acct, key), loading the committed
         value from the database on a cold miss."""
         cdef uint64_t h = hash_slot(acct, key)
-        cdef uint64_t i = h & self.slot_tab.mask
-        cdef uint32_t e, n
+        cdef int64_t e = slot_find(&self.slot_tab, self.slots, acct, key, h)
+        cdef uint32_t n = self.n_slots
         cdef Slot* s
-        while True:
-            e = self.slot_tab.idx[i]
-            if e == 0:
-                break
-            e -= 1
-            s = &self.slots[e]
-            if s.hash == h and s.acct == acct and u256_eq_raw(&s.key, key):
-                return e
-            i = (i + 1) & self.slot_tab.mask
-        n = self.n_slots
-        if n == self.cap_slots:
-            s = <Slot*>realloc(self.slots, self.cap_slots * 2 * sizeof(Slot))
-            if s == NULL:
-                raise MemoryError()
-            self.slots = s
-            self.cap_slots *= 2
-        s = &self.slots[n]
-        memset(s, 0, sizeof(Slot))
-        s.acct = acct
-        s.hash = h
-        s.key = key[0]
+        if e >= 0:
+            return e
+        s = slot_append(&self.slots, &self.cap_slots, n, acct, key, h)
         if (self.accts[acct].flags & A_HAD_STORAGE) and not (
                 self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED)):
             value = self.db.get_storage(addr_bytes(self.accts[acct].addr), u256_py(key))
@@ -728,32 +744,11 @@ cdef class VM:
     cdef int64_t tslot(self, uint32_t acct, const u256* key, bint create) except -2:
         """Index of transient slot (acct, key); -1 if absent and not create."""
         cdef uint64_t h = hash_slot(acct, key)
-        cdef uint64_t i = h & self.tslot_tab.mask
-        cdef uint32_t e, n
-        cdef Slot* s
-        while True:
-            e = self.tslot_tab.idx[i]
-            if e == 0:
-                break
-            e -= 1
-            s = &self.tslots[e]
-            if s.hash == h and s.acct == acct and u256_eq_raw(&s.key, key):
-                return e
-            i = (i + 1) & self.tslot_tab.mask
-        if not create:
-            return -1
-        n = self.n_tslots
-        if n == self.cap_tslots:
-            s = <Slot*>realloc(self.tslots, self.cap_tslots * 2 * sizeof(Slot))
-            if s == NULL:
-                raise MemoryError()
-            self.tslots = s
-            self.cap_tslots *= 2
-        s = &self.tslots[n]
-        memset(s, 0, sizeof(Slot))
-        s.acct = acct
-        s.hash = h
-        s.key = key[0]
+        cdef int64_t e = slot_find(&self.tslot_tab, self.tslots, acct, key, h)
+        cdef uint32_t n = self.n_tslots
+        if e >= 0 or not create:
+            return e
+        slot_append(&self.tslots, &self.cap_tslots, n, acct, key, h)
         self._table_insert(&self.tslot_tab, h, n, n)
         self.n_tslots = n + 1
         return n
