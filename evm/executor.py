@@ -1,8 +1,8 @@
-"""Transaction execution: the phases of the execution specs'
-``process_transaction``, once per transaction, around the compiled core.
+"""Transaction execution: validate in Python, then one call into the core.
 
-validate -> pre-execution (buy gas, bump nonce, warm addresses) -> message
-call -> post-execution (refund, pay the coinbase, delete accounts) -> commit.
+validate_transaction (here, with signature recovery) -> the core's
+process_transaction (buy gas, bump nonce, warm addresses, EIP-7702, message
+call or creation, refund, pay the coinbase, delete accounts) -> commit.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .transaction import (
     calculate_intrinsic_cost,
     validate_transaction,
 )
+
+_core.check_transaction_constants()
 
 __all__ = [
     "Log",
@@ -80,13 +82,12 @@ def compute_contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak256(rlp_encode([sender, nonce]))[12:]
 
 
-def _make_vm(state: State, env: BlockEnv, fork: Fork, origin: bytes, gas_price: int,
-             blob_hashes: Any = (), tracer: Any = None) -> "_core.VM":
+def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Any = None) -> "_core.VM":
+    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
     return _core.VM(
         state,
         fork,
-        origin=origin,
-        gas_price=gas_price,
+        tracer=tracer,
         coinbase=env.coinbase,
         number=env.number,
         timestamp=env.timestamp,
@@ -95,49 +96,7 @@ def _make_vm(state: State, env: BlockEnv, fork: Fork, origin: bytes, gas_price: 
         chain_id=env.chain_id,
         base_fee=env.base_fee_per_gas(fork),
         blob_base_fee=env.blob_base_fee(fork) if fork >= Fork.CANCUN else 0,
-        blob_hashes=blob_hashes,
-        tracer=tracer,
     )
-
-
-PER_EMPTY_ACCOUNT_COST = 25000
-PER_AUTH_BASE_COST = 12500
-EOA_DELEGATION_MARKER = b"\xef\x01\x00"
-
-
-def get_delegated_code_address(code: bytes) -> Optional[bytes]:
-    """The address an EIP-7702 delegation designator points to, or None."""
-    if len(code) == 23 and code[:3] == EOA_DELEGATION_MARKER:
-        return code[3:]
-    return None
-
-
-def set_delegation(vm: "_core.VM", tx: Transaction, env: BlockEnv) -> int:
-    """Apply the EIP-7702 authorizations of ``tx``; return the refund for
-    authorities that already existed (spec: ``set_delegation``)."""
-    refund = 0
-    for auth in tx.authorization_list or ():
-        if auth.chain_id not in (env.chain_id, 0):
-            continue
-        if auth.nonce >= (1 << 64) - 1:
-            continue
-        authority = auth.authority
-        if authority is None:
-            continue
-        vm.warm_address(authority)
-        exists, nonce, _, code = vm.account(authority)
-        if code and get_delegated_code_address(code) is None:
-            continue
-        if nonce != auth.nonce:
-            continue
-        if exists:
-            refund += PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST
-        if auth.address == b"\x00" * 20:
-            vm.set_code_of(authority, b"")
-        else:
-            vm.set_code_of(authority, EOA_DELEGATION_MARKER + auth.address)
-        vm.increment_nonce(authority)
-    return refund
 
 
 def commit_changes(state: State, changes: dict) -> None:
@@ -161,6 +120,30 @@ def commit_changes(state: State, changes: dict) -> None:
                 acct.storage.pop(key, None)
 
 
+def _logs(outcome: Any) -> List[Log]:
+    return [Log(a, t, d) for a, t, d in outcome.logs] if outcome.logs else []
+
+
+def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fork,
+                        gas_price: int) -> TransactionResult:
+    """Run a validated ``tx`` on ``vm`` through the core's
+    ``process_transaction`` (buy gas, nonce, warm-up, EIP-7702, call or
+    create, refund, coinbase) and end the transaction. The caller writes
+    ``vm.changes()`` back when it wants them."""
+    intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
+    priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
+    auths = [(a.chain_id, a.address, a.nonce, a.authority) for a in tx.authorization_list] \
+        if tx.authorization_list else ()
+    outcome = vm.transaction(
+        tx.sender, tx.to, tx.value, tx.data, tx.gas_limit,
+        gas_price=gas_price, intrinsic_gas=intrinsic_gas,
+        upfront_cost=tx.gas_limit * gas_price + calculate_blob_gas_fee(tx, env, fork),
+        priority_fee=priority_fee, access_list=tx.access_list or (), authorizations=auths,
+        calldata_floor=calldata_floor, blob_hashes=tx.blob_versioned_hashes or ())
+    return TransactionResult(outcome.error is None, outcome.gas_used, outcome.gas_refund, outcome.output,
+                             _logs(outcome), outcome.error, outcome.contract_address)
+
+
 def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
                       tracer: Any = None) -> TransactionResult:
     """Validate and execute ``tx`` on ``state`` under ``fork``.
@@ -171,94 +154,10 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
     """
     fork = Fork(fork)
     gas_price = validate_transaction(tx, state.get_account(tx.sender), env, fork)
-    vm = _make_vm(state, env, fork, tx.sender, gas_price, tx.blob_versioned_hashes, tracer)
-    result = _execute_transaction(vm, env, tx, fork, gas_price)
+    vm = _make_vm(state, env, fork, tracer)
+    result = execute_transaction(vm, env, tx, fork, gas_price)
     commit_changes(state, vm.changes())
     return result
-
-
-def _execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fork,
-                         gas_price: int) -> TransactionResult:
-    """The phases after validation: buy gas, run, refund, reward; then
-    ``vm.end_transaction()``. The caller writes ``vm.changes()`` back."""
-    sender = tx.sender
-    intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
-    blob_gas_fee = calculate_blob_gas_fee(tx, env, fork)
-    if tx.to is not None and not tx.authorization_list:
-        # the common case runs every phase inside the core in one call
-        priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
-        error, gas_used, gas_refund, output, logs = vm.call_transaction(
-            sender, tx.to, tx.value, tx.data, tx.gas_limit, gas_price, intrinsic_gas,
-            tx.gas_limit * gas_price + blob_gas_fee, priority_fee, tx.access_list, calldata_floor)
-        return TransactionResult(error is None, gas_used, gas_refund, output,
-                                 [Log(a, t, d) for a, t, d in logs] if logs else [], error, None)
-
-    # pre-execution: buy the gas, bump the nonce
-    _, sender_nonce, sender_balance, _ = vm.account(sender)
-    vm.set_balance_of(sender, sender_balance - tx.gas_limit * gas_price - blob_gas_fee)
-    vm.increment_nonce(sender)
-    gas = tx.gas_limit - intrinsic_gas
-
-    if tx.to is None:
-        target = compute_contract_address(sender, sender_nonce)
-    else:
-        target = tx.to
-    if fork >= Fork.BERLIN:
-        vm.warm_address(sender)
-        vm.warm_address(target)
-        if fork >= Fork.SHANGHAI:
-            vm.warm_address(env.coinbase)
-        for address, keys in tx.access_list or ():
-            vm.warm_address(address)
-            for key in keys:
-                vm.warm_storage(address, key)
-
-    if tx.to is None:
-        error, gas_left, output = vm.create(sender, target, tx.value, tx.data, gas)
-    else:
-        if tx.authorization_list:
-            vm.refund_counter += set_delegation(vm, tx, env)
-        code_address, delegated = target, False
-        delegate = get_delegated_code_address(vm.account(target)[3]) if fork >= Fork.PRAGUE else None
-        if delegate is not None:
-            vm.warm_address(delegate)
-            code_address, delegated = delegate, True
-        error, gas_left, output = vm.call(sender, target, tx.value, tx.data, gas,
-                                          code_address=code_address,
-                                          disable_precompiles=delegated)
-        if Fork.SPURIOUS_DRAGON <= fork <= Fork.LONDON:
-            vm.touch(target)  # even when the call failed (EIP-161)
-
-    # post-execution: refund and reward. A failed frame has already put the
-    # counter back to what it was before the call (the EIP-7702 refund stays).
-    refund_counter = vm.refund_counter
-    gas_used = tx.gas_limit - gas_left
-    gas_refund = min(gas_used // (5 if fork >= Fork.LONDON else 2), refund_counter)
-    gas_used -= gas_refund
-    if fork >= Fork.PRAGUE:
-        gas_used = max(gas_used, calldata_floor)
-    _, _, sender_balance, _ = vm.account(sender)
-    vm.set_balance_of(sender, sender_balance + (tx.gas_limit - gas_used) * gas_price)
-
-    priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
-    coinbase_fee = gas_used * priority_fee
-    _, _, coinbase_balance, _ = vm.account(env.coinbase)
-    if fork < Fork.SPURIOUS_DRAGON or coinbase_fee != 0:
-        vm.set_balance_of(env.coinbase, coinbase_balance + coinbase_fee)
-    elif fork <= Fork.LONDON:
-        vm.touch(env.coinbase)  # an empty coinbase is deleted
-
-    logs = [Log(a, t, d) for a, t, d in vm.logs()]
-    vm.end_transaction()
-    return TransactionResult(
-        success=error is None,
-        gas_used=gas_used,
-        gas_refund=gas_refund,
-        output=output,
-        logs=logs,
-        error=error,
-        contract_address=target if tx.to is None and error is None else None,
-    )
 
 
 def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, value: int = 0,
@@ -293,26 +192,19 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
             state.set_account(address, Account(code=code))
         else:
             acct.code = code
-    vm = _make_vm(state, env, fork, caller, 0, (), tracer)
-    if fork >= Fork.BERLIN:
-        vm.warm_address(caller)
-        vm.warm_address(address)
-    if create:
-        error, gas_left, output = vm.create(caller, address, value, code, gas)
-    else:
-        error, gas_left, output = vm.call(caller, address, value, input, gas)
-    logs = [Log(a, t, d) for a, t, d in vm.logs()]
-    refund = vm.refund_counter if error is None else 0
-    vm.end_transaction()
+    vm = _make_vm(state, env, fork, tracer)
+    outcome = vm.transaction(caller, None if create else address, value, input if not create else code,
+                             gas, fees=False, bump_nonce=False,
+                             create_address=address if create else None)
     commit_changes(state, vm.changes())
     return ExecutionResult(
-        success=error is None,
-        gas_used=gas - gas_left,
-        gas_left=gas_left,
-        gas_refund=refund,
-        output=output,
-        logs=logs,
-        error=error,
-        contract_address=address if create and error is None else None,
+        success=outcome.error is None,
+        gas_used=outcome.gas_used,
+        gas_left=outcome.gas_left,
+        gas_refund=outcome.gas_refund,
+        output=outcome.output,
+        logs=_logs(outcome),
+        error=outcome.error,
+        contract_address=outcome.contract_address,
         state=state,
     )

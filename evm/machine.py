@@ -13,23 +13,10 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from .env import BlockEnv
-from .executor import (
-    Log,
-    TransactionResult,
-    _make_vm,
-    commit_changes,
-    compute_contract_address,
-    get_delegated_code_address,
-    set_delegation,
-)
+from .executor import Log, TransactionResult, _logs, _make_vm, commit_changes, execute_transaction
 from .forks import Fork
 from .state import Account, State, to_address
-from .transaction import (
-    Transaction,
-    calculate_blob_gas_fee,
-    calculate_intrinsic_cost,
-    validate_transaction,
-)
+from .transaction import Transaction, validate_transaction
 
 __all__ = ["EVM", "CallResult"]
 
@@ -61,9 +48,7 @@ class EVM:
         self.state = state if state is not None else State()
         self.fork = Fork(fork)
         self.env = env if env is not None else BlockEnv()
-        self._vm = _make_vm(self.state, self.env, self.fork, b"\x00" * 20, 0, (), tracer)
-        self._berlin = self.fork >= Fork.BERLIN
-        self._shanghai = self.fork >= Fork.SHANGHAI
+        self._vm = _make_vm(self.state, self.env, self.fork, tracer)
 
     # -- reading and writing accounts ----------------------------------------
     def get_balance(self, address: Any) -> int:
@@ -84,25 +69,13 @@ class EVM:
 
     def set_balance(self, address: Any, balance: int) -> None:
         """Set the balance of ``address`` (creating the account)."""
-        self._vm.set_balance_of(to_address(address), balance)
-        self._vm.end_transaction()
+        self._vm.set_balance(to_address(address), balance)
 
     def set_code(self, address: Any, code: bytes) -> None:
         """Set the code of ``address`` (creating the account)."""
-        self._vm.set_code_of(to_address(address), bytes(code))
-        self._vm.end_transaction()
+        self._vm.set_code(to_address(address), bytes(code))
 
     # -- executing -------------------------------------------------------------
-    def _begin(self, caller: bytes, to: Optional[bytes]) -> None:
-        vm = self._vm
-        vm.set_tx_context(caller, 0)
-        if self._berlin:
-            vm.warm_address(caller)
-            if to is not None:
-                vm.warm_address(to)
-            if self._shanghai:
-                vm.warm_address(self.env.coinbase)
-
     def message_call(self, caller: Any, to: Any, data: bytes = b"", value: int = 0,
                      gas: int = 30_000_000, is_static: bool = False) -> CallResult:
         """Call ``to`` from ``caller`` with ``data``, ``value`` and ``gas``.
@@ -115,40 +88,25 @@ class EVM:
             caller = to_address(caller)
         if type(to) is not bytes:
             to = to_address(to)
-        error, gas_left, output, logs = self._vm.message_call(
-            caller, to, data if type(data) is bytes else bytes(data), value, gas, is_static)
-        return CallResult(error is None, gas - gas_left, output,
-                          [Log(a, t, d) for a, t, d in logs] if logs else [], error)
+        o = self._vm.message_call(caller, to, data if type(data) is bytes else bytes(data), value, gas,
+                                  is_static)
+        return CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error)
 
     def deploy(self, caller: Any, initcode: bytes, value: int = 0,
                gas: int = 30_000_000) -> CallResult:
         """Create a contract from ``initcode`` at the CREATE address of
         ``caller`` (whose nonce is bumped), outside any transaction."""
-        caller = to_address(caller)
-        vm = self._vm
-        _, nonce, balance, _ = vm.account(caller)
-        if balance < value:
-            raise ValueError("caller's balance is below the value sent")
-        address = compute_contract_address(caller, nonce)
-        vm.increment_nonce(caller)
-        self._begin(caller, address)
-        error, gas_left, output = vm.create(caller, address, value, bytes(initcode), gas)
-        logs = [Log(a, t, d) for a, t, d in vm.logs()] if error is None else []
-        vm.end_transaction()
-        return CallResult(error is None, gas - gas_left, output, logs, error,
-                          address if error is None else None)
+        o = self._vm.transaction(to_address(caller), None, value, bytes(initcode), gas, fees=False)
+        return CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error, o.contract_address)
 
     def transact(self, tx: Transaction) -> TransactionResult:
         """Validate and execute ``tx`` against the working state, with fees,
         refunds and the coinbase's reward, as :func:`evm.apply_transaction`
         does for a ``State``."""
-        from .executor import _execute_transaction
-        vm = self._vm
-        exists, nonce, balance, code = vm.account(tx.sender)
+        exists, nonce, balance, code = self._vm.account(tx.sender)
         sender = Account(nonce, balance, code) if exists else None
         gas_price = validate_transaction(tx, sender, self.env, self.fork)
-        vm.set_tx_context(tx.sender, gas_price, tx.blob_versioned_hashes)
-        return _execute_transaction(vm, self.env, tx, self.fork, gas_price)
+        return execute_transaction(self._vm, self.env, tx, self.fork, gas_price)
 
     def commit(self) -> None:
         """Write every change made so far back to ``self.state``."""

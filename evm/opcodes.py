@@ -36,6 +36,7 @@ class OpInfo(NamedTuple):
     pushes: int  # stack items produced
     since: Fork  # first fork in which the opcode is defined
     gas: int  # base gas in ``since`` (see GAS_PATCHES for later changes)
+    dynamic: bool  # the body charges base + dynamic gas in one charge (spec's charge_gas)
 
 
 F = Fork
@@ -43,8 +44,8 @@ _T: List[OpInfo] = []
 
 
 def _op(code: int, name: str, pops: int, pushes: int, gas: int,
-        since: Fork = F.FRONTIER, immediate: int = 0) -> None:
-    _T.append(OpInfo(code, name, immediate, pops, pushes, since, gas))
+        since: Fork = F.FRONTIER, immediate: int = 0, dynamic: bool = False) -> None:
+    _T.append(OpInfo(code, name, immediate, pops, pushes, since, gas, dynamic))
 
 
 # Stop and arithmetic -------------------------------------------------------
@@ -58,7 +59,7 @@ _op(0x06, "MOD", 2, 1, 5)
 _op(0x07, "SMOD", 2, 1, 5)
 _op(0x08, "ADDMOD", 3, 1, 8)
 _op(0x09, "MULMOD", 3, 1, 8)
-_op(0x0A, "EXP", 2, 1, 10)  # + GAS_EXPONENT_BYTE per exponent byte
+_op(0x0A, "EXP", 2, 1, 10, dynamic=True)  # + GAS_EXPONENT_BYTE per exponent byte
 _op(0x0B, "SIGNEXTEND", 2, 1, 5)
 # Comparison and bitwise ----------------------------------------------------
 _op(0x10, "LT", 2, 1, 3)
@@ -77,24 +78,24 @@ _op(0x1C, "SHR", 2, 1, 3, F.CONSTANTINOPLE)
 _op(0x1D, "SAR", 2, 1, 3, F.CONSTANTINOPLE)
 _op(0x1E, "CLZ", 1, 1, 5, F.OSAKA)
 # Keccak ----------------------------------------------------------------------
-_op(0x20, "KECCAK256", 2, 1, 30)  # + 6 per word + memory
+_op(0x20, "KECCAK256", 2, 1, 30, dynamic=True)  # + 6 per word + memory
 # Environment -----------------------------------------------------------------
 _op(0x30, "ADDRESS", 0, 1, 2)
-_op(0x31, "BALANCE", 1, 1, 20)
+_op(0x31, "BALANCE", 1, 1, 20, dynamic=True)
 _op(0x32, "ORIGIN", 0, 1, 2)
 _op(0x33, "CALLER", 0, 1, 2)
 _op(0x34, "CALLVALUE", 0, 1, 2)
 _op(0x35, "CALLDATALOAD", 1, 1, 3)
 _op(0x36, "CALLDATASIZE", 0, 1, 2)
-_op(0x37, "CALLDATACOPY", 3, 0, 3)
+_op(0x37, "CALLDATACOPY", 3, 0, 3, dynamic=True)
 _op(0x38, "CODESIZE", 0, 1, 2)
-_op(0x39, "CODECOPY", 3, 0, 3)
+_op(0x39, "CODECOPY", 3, 0, 3, dynamic=True)
 _op(0x3A, "GASPRICE", 0, 1, 2)
-_op(0x3B, "EXTCODESIZE", 1, 1, 20)
-_op(0x3C, "EXTCODECOPY", 4, 0, 20)
+_op(0x3B, "EXTCODESIZE", 1, 1, 20, dynamic=True)
+_op(0x3C, "EXTCODECOPY", 4, 0, 20, dynamic=True)
 _op(0x3D, "RETURNDATASIZE", 0, 1, 2, F.BYZANTIUM)
-_op(0x3E, "RETURNDATACOPY", 3, 0, 3, F.BYZANTIUM)
-_op(0x3F, "EXTCODEHASH", 1, 1, 400, F.CONSTANTINOPLE)
+_op(0x3E, "RETURNDATACOPY", 3, 0, 3, F.BYZANTIUM, dynamic=True)
+_op(0x3F, "EXTCODEHASH", 1, 1, 400, F.CONSTANTINOPLE, dynamic=True)
 # Block -----------------------------------------------------------------------
 _op(0x40, "BLOCKHASH", 1, 1, 20)
 _op(0x41, "COINBASE", 0, 1, 2)
@@ -109,11 +110,11 @@ _op(0x49, "BLOBHASH", 1, 1, 3, F.CANCUN)
 _op(0x4A, "BLOBBASEFEE", 0, 1, 2, F.CANCUN)
 # Stack, memory, storage, flow --------------------------------------------
 _op(0x50, "POP", 1, 0, 2)
-_op(0x51, "MLOAD", 1, 1, 3)
-_op(0x52, "MSTORE", 2, 0, 3)
-_op(0x53, "MSTORE8", 2, 0, 3)
-_op(0x54, "SLOAD", 1, 1, 50)
-_op(0x55, "SSTORE", 2, 0, 0)  # entirely dynamic
+_op(0x51, "MLOAD", 1, 1, 3, dynamic=True)
+_op(0x52, "MSTORE", 2, 0, 3, dynamic=True)
+_op(0x53, "MSTORE8", 2, 0, 3, dynamic=True)
+_op(0x54, "SLOAD", 1, 1, 50, dynamic=True)
+_op(0x55, "SSTORE", 2, 0, 0, dynamic=True)  # entirely dynamic
 _op(0x56, "JUMP", 1, 0, 8)
 _op(0x57, "JUMPI", 2, 0, 10)
 _op(0x58, "PC", 0, 1, 2)
@@ -122,7 +123,7 @@ _op(0x5A, "GAS", 0, 1, 2)
 _op(0x5B, "JUMPDEST", 0, 0, 1)
 _op(0x5C, "TLOAD", 1, 1, 100, F.CANCUN)
 _op(0x5D, "TSTORE", 2, 0, 100, F.CANCUN)
-_op(0x5E, "MCOPY", 3, 0, 3, F.CANCUN)
+_op(0x5E, "MCOPY", 3, 0, 3, F.CANCUN, dynamic=True)
 _op(0x5F, "PUSH0", 0, 1, 2, F.SHANGHAI)
 for _n in range(1, 33):
     _op(0x5F + _n, f"PUSH{_n}", 0, 1, 3, immediate=_n)
@@ -131,17 +132,17 @@ for _n in range(1, 17):
 for _n in range(1, 17):
     _op(0x8F + _n, f"SWAP{_n}", _n + 1, _n + 1, 3)
 for _n in range(5):
-    _op(0xA0 + _n, f"LOG{_n}", 2 + _n, 0, 375 * (_n + 1))  # + 8 per byte + memory
+    _op(0xA0 + _n, f"LOG{_n}", 2 + _n, 0, 375 * (_n + 1), dynamic=True)  # + 8 per byte + memory
 # System ----------------------------------------------------------------------
-_op(0xF0, "CREATE", 3, 1, 32000)
-_op(0xF1, "CALL", 7, 1, 40)
-_op(0xF2, "CALLCODE", 7, 1, 40)
-_op(0xF3, "RETURN", 2, 0, 0)
-_op(0xF4, "DELEGATECALL", 6, 1, 40, F.HOMESTEAD)
-_op(0xF5, "CREATE2", 4, 1, 32000, F.CONSTANTINOPLE)
-_op(0xFA, "STATICCALL", 6, 1, 700, F.BYZANTIUM)
-_op(0xFD, "REVERT", 2, 0, 0, F.BYZANTIUM)
-_op(0xFF, "SELFDESTRUCT", 1, 0, 0)
+_op(0xF0, "CREATE", 3, 1, 32000, dynamic=True)
+_op(0xF1, "CALL", 7, 1, 40, dynamic=True)
+_op(0xF2, "CALLCODE", 7, 1, 40, dynamic=True)
+_op(0xF3, "RETURN", 2, 0, 0, dynamic=True)
+_op(0xF4, "DELEGATECALL", 6, 1, 40, F.HOMESTEAD, dynamic=True)
+_op(0xF5, "CREATE2", 4, 1, 32000, F.CONSTANTINOPLE, dynamic=True)
+_op(0xFA, "STATICCALL", 6, 1, 700, F.BYZANTIUM, dynamic=True)
+_op(0xFD, "REVERT", 2, 0, 0, F.BYZANTIUM, dynamic=True)
+_op(0xFF, "SELFDESTRUCT", 1, 0, 0, dynamic=True)
 
 #: code -> OpInfo for every opcode defined in some fork.
 OPCODES: Dict[int, OpInfo] = {o.code: o for o in _T}

@@ -29,6 +29,7 @@ from typing import List, Optional, Tuple
 from .crypto import keccak256
 from .env import GAS_PER_BLOB, BlockEnv
 from .forks import Fork
+from .gas import GAS_INIT_CODE_WORD_COST, MAX_CODE_SIZE, MAX_INIT_CODE_SIZE
 from .state import Account
 
 __all__ = [
@@ -89,11 +90,8 @@ TX_DATA_COST_PER_NON_ZERO = 16  # EIP-2028, Istanbul
 TX_CREATE_COST = 32000  # Homestead (EIP-2)
 TX_ACCESS_LIST_ADDRESS_COST = 2400  # EIP-2930
 TX_ACCESS_LIST_STORAGE_KEY_COST = 1900
-GAS_INIT_CODE_WORD_COST = 2  # EIP-3860, Shanghai
 STANDARD_CALLDATA_TOKEN_COST = 4  # EIP-7623, Prague
 FLOOR_CALLDATA_COST = 10
-MAX_CODE_SIZE = 0x6000  # EIP-170
-MAX_INIT_CODE_SIZE = 2 * MAX_CODE_SIZE  # EIP-3860
 TX_MAX_GAS_LIMIT = 2**24  # EIP-7825, Osaka
 PER_EMPTY_ACCOUNT_COST = 25000  # EIP-7702, intrinsic per authorization
 PER_AUTH_BASE_COST = 12500  # EIP-7702, refunded part for existing authorities

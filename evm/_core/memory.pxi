@@ -1,0 +1,116 @@
+# Memory of a frame and the gas arithmetic of memory and copies. Costs are
+# unsigned and saturate at GAS_SAT, so an absurd offset or size gives a cost
+# that no gas limit pays (the spec's huge cost) without overflowing.
+
+cdef inline uint64_t sat_add(uint64_t a, uint64_t b) noexcept nogil:
+    cdef uint64_t r = a + b
+    return r if r >= a else GAS_SAT
+
+cdef inline uint64_t sat_mul(uint64_t a, uint64_t b) noexcept nogil:
+    if b and a > GAS_SAT / b:
+        return GAS_SAT
+    return a * b
+
+cdef inline uint64_t u256_sat(const u256* v) noexcept nogil:
+    """v as a 64-bit number, GAS_SAT if it does not fit."""
+    return GAS_SAT if (v.w[1] | v.w[2] | v.w[3]) else v.w[0]
+
+cdef inline uint64_t ceil32_words(uint64_t size) noexcept nogil:
+    """ceil(size / 32), for sizes up to GAS_SAT."""
+    return (size >> 5) + ((size & 31) != 0)
+
+cdef inline uint64_t calculate_memory_gas_cost(uint64_t words) noexcept nogil:
+    """Total gas for `words` words of memory (saturated beyond 2^32 words)."""
+    if words > 0xFFFFFFFFULL:
+        return GAS_SAT
+    return GAS_MEMORY * words + (words * words) // 512
+
+cdef inline uint64_t region_end(const u256* offset, const u256* size) noexcept nogil:
+    """offset + size of a memory region; 0 for an empty region (it never
+    touches memory, whatever its offset); GAS_SAT beyond 64 bits."""
+    if u256_is_zero(size):
+        return 0
+    return sat_add(u256_sat(offset), u256_sat(size))
+
+cdef inline uint64_t extend_memory_cost(const Mem* m, uint64_t end) noexcept nogil:
+    """Gas to make memory cover [0, end) (spec: calculate_gas_extend_memory)."""
+    cdef uint64_t total
+    if end <= m.size:
+        return 0
+    total = calculate_memory_gas_cost(ceil32_words(end))
+    return GAS_SAT if total == GAS_SAT else total - <uint64_t>m.cost
+
+cdef int mem_grow(Mem* m, uint64_t end) except -1:
+    """Make memory cover [0, end) (end <= MAX_MEMORY, already paid for);
+    zero-filled. Growth is geometric, so a memory loop does no per-word
+    reallocation."""
+    cdef uint64_t words = ceil32_words(end), new_size, cap
+    cdef uint8_t* nb
+    new_size = words << 5
+    if new_size <= m.size:
+        return 0
+    if new_size > m.cap:
+        cap = m.cap * 2 if m.cap else 1024
+        while cap < new_size:
+            cap *= 2
+        nb = <uint8_t*>realloc(m.buf, cap)
+        if nb == NULL:
+            raise MemoryError()
+        memset(nb + m.cap, 0, cap - m.cap)
+        m.buf = nb
+        m.cap = cap
+    m.size = new_size
+    m.cost = <int64_t>calculate_memory_gas_cost(words)
+    return 0
+
+cdef inline int extend_memory(Mem* m, uint64_t end) except -1:
+    """After the charge: grow memory to cover `end`; S_OUT_OF_GAS beyond
+    MAX_MEMORY (a cap below what the largest gas limit could pay)."""
+    if end <= m.size:
+        return S_SUCCESS
+    if end > MAX_MEMORY:
+        return S_OUT_OF_GAS
+    mem_grow(m, end)
+    return S_SUCCESS
+
+cdef inline bint mem_covers(const Mem* m, const u256* offset, uint64_t n) noexcept nogil:
+    """Memory already covers [offset, offset + n): no expansion to pay."""
+    return not (offset.w[1] | offset.w[2] | offset.w[3]) and offset.w[0] <= MAX_MEMORY \
+        and offset.w[0] + n <= m.size
+
+cdef inline void copy_padded(uint8_t* dst, const uint8_t* src, uint64_t src_len,
+                             const u256* src_off, uint64_t size) noexcept nogil:
+    """Copy `size` bytes from src[src_off:] to dst, zero past the end of src
+    (CALLDATACOPY, CODECOPY, EXTCODECOPY semantics)."""
+    cdef uint64_t off, n
+    if size == 0:
+        return
+    if src_off.w[1] | src_off.w[2] | src_off.w[3] or src_off.w[0] >= src_len:
+        memset(dst, 0, size)
+        return
+    off = src_off.w[0]
+    n = src_len - off
+    if n > size:
+        n = size
+    memcpy(dst, src + off, n)
+    if n < size:
+        memset(dst + n, 0, size - n)
+
+cdef inline void load_word(u256* r, const uint8_t* p) noexcept nogil:
+    r.w[3] = evm_bswap64(_load64(p))
+    r.w[2] = evm_bswap64(_load64(p + 8))
+    r.w[1] = evm_bswap64(_load64(p + 16))
+    r.w[0] = evm_bswap64(_load64(p + 24))
+
+cdef inline void store_word(uint8_t* p, const u256* v) noexcept nogil:
+    cdef uint64_t x
+    x = evm_bswap64(v.w[3]); memcpy(p, &x, 8)
+    x = evm_bswap64(v.w[2]); memcpy(p + 8, &x, 8)
+    x = evm_bswap64(v.w[1]); memcpy(p + 16, &x, 8)
+    x = evm_bswap64(v.w[0]); memcpy(p + 24, &x, 8)
+
+cdef inline void set_rdata(Frame* f, uint8_t* data, uint64_t n) noexcept nogil:
+    """Replace the frame's return data, taking ownership of `data`."""
+    free(f.rdata)
+    f.rdata = data
+    f.rdata_len = n

@@ -1,0 +1,195 @@
+# VM: the Python edge of the core. One VM per fork and state: its journal is
+# the working state, kept across transactions until changes() hands it back.
+
+cdef int set_u256(u256* r, object v, str what) except -1:
+    if isinstance(v, (bytes, bytearray)):
+        v = int.from_bytes(v, "big")
+    if not 0 <= v < (1 << 256):
+        raise ValueError(f"{what} must be in [0, 2**256), got {v!r}")
+    u256_from_pyint(r, v)
+    return 0
+
+
+cdef class VM:
+    """Executes transactions and calls against a Database for one fork.
+
+    The journal (``vm.j``) caches every account and slot touched in C and
+    asks the Python database only on a cold miss; ``changes()`` hands the
+    changes back as one batch. Transaction validation and signature recovery
+    are the caller's (see ``evm.executor``)."""
+
+    def __cinit__(self):
+        self.stacks = <u256**>calloc(STACK_DEPTH_LIMIT + 2, sizeof(u256*))
+        if self.stacks == NULL:
+            raise MemoryError()
+        self.env.blob_hashes = NULL
+
+    def __init__(self, db, fork, *, tracer=None, precompiles=None, **block_env):
+        """A VM over ``db`` (see ``evm.state.Database``) for ``fork``.
+
+        ``block_env``: the keywords of :meth:`set_block_env`. ``precompiles``
+        is an object with ``precompile_addresses(fork)`` and
+        ``run_precompile(address, data, gas, fork)``; by default
+        ``evm.precompiles``."""
+        self.fork = int(fork)
+        if not 0 <= self.fork < N_FORKS:
+            raise ValueError(f"unknown fork {fork!r}")
+        self.tracer = tracer
+        if precompiles is None:
+            from evm import precompiles as _pc
+            precompiles = _pc
+        self.run_precompile = precompiles.run_precompile
+        self.j = Journal(db, self.fork, precompiles.precompile_addresses(_FORKS[self.fork]))
+        self.set_block_env(**block_env)
+
+    def __dealloc__(self):
+        cdef int i
+        free(self.env.blob_hashes)
+        if self.stacks != NULL:
+            for i in range(self.n_stacks):
+                free(self.stacks[i])
+            free(self.stacks)
+
+    cdef u256* stack_for(self, int depth) except NULL:
+        if self.stacks[depth] == NULL:
+            self.stacks[depth] = <u256*>malloc(STACK_LIMIT * sizeof(u256))
+            if self.stacks[depth] == NULL:
+                raise MemoryError()
+            if depth >= self.n_stacks:
+                self.n_stacks = depth + 1
+        return self.stacks[depth]
+
+    def set_block_env(self, *, coinbase=b"\0" * 20, number=0, timestamp=0, gas_limit=0,
+                      prev_randao=0, chain_id=1, base_fee=0, blob_base_fee=0):
+        """Set what COINBASE, NUMBER, TIMESTAMP, GASLIMIT, PREVRANDAO (the
+        DIFFICULTY before Paris), CHAINID, BASEFEE and BLOBBASEFEE push."""
+        copy_addr(self.env.coinbase, coinbase)
+        set_u256(&self.env.number, number, "number")
+        self.env.block_number = number if number < (1 << 63) else (1 << 63)
+        set_u256(&self.env.timestamp, timestamp, "timestamp")
+        set_u256(&self.env.gas_limit, gas_limit, "gas_limit")
+        set_u256(&self.env.prev_randao, prev_randao, "prev_randao")
+        set_u256(&self.env.chain_id, chain_id, "chain_id")
+        set_u256(&self.env.base_fee, base_fee, "base_fee")
+        set_u256(&self.env.blob_base_fee, blob_base_fee, "blob_base_fee")
+
+    cdef int _set_blob_hashes(self, object blob_hashes) except -1:
+        cdef uint32_t i
+        free(self.env.blob_hashes)
+        self.env.blob_hashes = NULL
+        self.env.n_blob_hashes = 0
+        blob_hashes = list(blob_hashes)
+        if blob_hashes:
+            self.env.blob_hashes = <u256*>malloc(len(blob_hashes) * sizeof(u256))
+            if self.env.blob_hashes == NULL:
+                raise MemoryError()
+            for i in range(len(blob_hashes)):
+                set_u256(&self.env.blob_hashes[i], blob_hashes[i], "blob hash")
+            self.env.n_blob_hashes = len(blob_hashes)
+        return 0
+
+    # -- the entry points ---------------------------------------------------------
+    def transaction(self, sender, to, value, data, int64_t gas_limit, *, bint fees=True,
+                    bint bump_nonce=True, gas_price=0, int64_t intrinsic_gas=0, upfront_cost=0,
+                    priority_fee=0, access_list=(), authorizations=(), int64_t calldata_floor=0,
+                    blob_hashes=(), create_address=None, bint is_static=False):
+        """Run one transaction (``to`` None: a creation) through every phase
+        of ``process_transaction`` and end it. ``fees``: buy the gas at
+        ``upfront_cost``, refund the unused gas at ``gas_price``, cap the
+        refund (EIP-3529), apply the EIP-7623 floor, pay ``priority_fee`` per
+        gas to the coinbase; without, the caller must hold ``value`` and
+        ``gas_used`` is the gas given minus the gas left. ``bump_nonce``:
+        increment the sender's nonce. ``authorizations``: EIP-7702 tuples
+        (chain_id, address, nonce, authority). Returns a ``TxOutcome``."""
+        cdef TxArgs tx
+        cdef bytes d = bytes(data)
+        memset(&tx, 0, sizeof(TxArgs))
+        if gas_limit < 0 or intrinsic_gas < 0 or intrinsic_gas > gas_limit:
+            raise ValueError("gas_limit must be >= intrinsic_gas >= 0")
+        copy_addr(tx.sender, sender)
+        tx.is_create = to is None
+        if to is not None:
+            copy_addr(tx.to, to)
+        elif create_address is not None:
+            copy_addr(tx.to, create_address)
+            tx.has_create_address = True
+        set_u256(&tx.value, value, "value")
+        tx.data = <const uint8_t*>PyBytes_AS_STRING(d)
+        tx.data_len = PyBytes_GET_SIZE(d)
+        tx.gas_limit = gas_limit
+        tx.intrinsic_gas = intrinsic_gas
+        tx.calldata_floor = calldata_floor
+        set_u256(&tx.gas_price, gas_price, "gas_price")
+        set_u256(&tx.upfront_cost, upfront_cost, "upfront_cost")
+        set_u256(&tx.priority_fee, priority_fee, "priority_fee")
+        tx.flags = (PT_FEES if fees else 0) | (PT_NONCE if bump_nonce else 0)
+        tx.is_static = is_static
+        self._set_blob_hashes(blob_hashes)
+        return process_transaction(self, &tx, access_list, authorizations)
+
+    def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False):
+        """The fast path behind ``EVM.message_call``: a call outside any
+        transaction (no fees, no nonce, GASPRICE 0), same phases otherwise."""
+        cdef TxArgs tx
+        if len(caller) != 20 or len(to) != 20 or gas < 0:
+            raise ValueError("addresses are 20 bytes and gas is non-negative")
+        memset(&tx, 0, sizeof(TxArgs))
+        memcpy(tx.sender, <const char*>caller, 20)
+        memcpy(tx.to, <const char*>to, 20)
+        if value:
+            set_u256(&tx.value, value, "value")
+        tx.data = <const uint8_t*>PyBytes_AS_STRING(data)
+        tx.data_len = PyBytes_GET_SIZE(data)
+        tx.gas_limit = gas
+        tx.is_static = is_static
+        if self.env.n_blob_hashes:
+            self._set_blob_hashes(())
+        return process_transaction(self, &tx, None, None)
+
+    # -- the working state, for the Python API --------------------------------------
+    def account(self, address):
+        """(exists, nonce, balance, code) of ``address`` as seen now."""
+        cdef uint8_t a20[20]
+        copy_addr(a20, address)
+        cdef int64_t e = self.j.account(a20)
+        cdef Acct* a = &self.j.accts[e]
+        return (bool(a.flags & A_EXISTS), a.nonce, u256_to_pyint(&a.balance), <object>a.code)
+
+    def storage(self, address, key):
+        """The current value of storage slot ``key`` of ``address``."""
+        cdef u256 k
+        cdef uint8_t a20[20]
+        copy_addr(a20, address)
+        cdef int64_t e = self.j.account(a20)
+        set_u256(&k, key, "storage key")
+        return u256_to_pyint(&self.j.slots[self.j.storage(e, &k)].current)
+
+    def set_balance(self, address, balance):
+        """Set the balance of ``address`` (creating the account); ends the
+        current transaction."""
+        cdef u256 v
+        cdef uint8_t a20[20]
+        copy_addr(a20, address)
+        cdef int64_t e = self.j.account(a20)
+        set_u256(&v, balance, "balance")
+        self.j.set_balance(e, &v)
+        self.j.end_transaction()
+
+    def set_code(self, address, code):
+        """Replace the code of ``address`` (creating the account); ends the
+        current transaction."""
+        cdef uint8_t a20[20]
+        copy_addr(a20, address)
+        cdef int64_t e = self.j.account(a20)
+        self.j.set_code(e, bytes(code))
+        self.j.end_transaction()
+
+    def is_precompile(self, address):
+        """Whether ``address`` is a precompile in this fork."""
+        cdef uint8_t a20[20]
+        copy_addr(a20, address)
+        return bool(self.j.is_precompile(a20))
+
+    def changes(self, bint clear=True):
+        """The changes since the last call (see ``Journal.changes``)."""
+        return self.j.changes(clear)
