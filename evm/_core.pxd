@@ -125,7 +125,7 @@ cdef struct OpMeta:
     int32_t base          # the opcode's base gas (bodies with dynamic gas charge it)
     uint32_t req          # stack bytes required (items * 32)
     uint32_t span         # allowed stack bytes above `req` before the op
-    int32_t delta         # stack change in items (pushes - pops)
+    int64_t delta         # stack change in bytes ((pushes - pops) * 32)
 
 cdef struct Mem:
     uint8_t* buf
@@ -187,6 +187,7 @@ cdef class Journal:
     cdef int64_t delegation(self, uint32_t e) except -2
     cdef bint is_precompile(self, const uint8_t* a) noexcept
     cdef int64_t storage(self, uint32_t acct, const u256* key) except -1
+    cdef int64_t _load_storage(self, uint32_t acct, const u256* key) except -1
     cdef int access_storage(self, uint32_t sl) except -1
     cdef int sload(self, uint32_t acct, const u256* key, u256* out) except -1
     cdef int sstore(self, uint32_t acct, const u256* key, const u256* value, bint* cold) except -1

@@ -19,7 +19,7 @@ def _build_op_table():
             OP_META[f][op].gas = table[op] if (table[op] < 0 or not info.dynamic) else 0
             OP_META[f][op].req = req * sizeof(u256)
             OP_META[f][op].span = (hi - req) * sizeof(u256)
-            OP_META[f][op].delta = (info.pushes - info.pops) if info is not None else 0
+            OP_META[f][op].delta = ((info.pushes - info.pops) if info is not None else 0) * <int64_t>sizeof(u256)
 
 _build_op_table()
 _FORKS = tuple(Fork)  # Fork(n) is a slow enum lookup; index this instead

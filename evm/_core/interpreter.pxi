@@ -187,7 +187,7 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
         else:
             status = S_OUTER  # checked and charged; executed by the caller
             break
-        sp += m.delta
+        sp = <u256*>(<char*>sp + m.delta)
         pc += 1
         if Tracing is TraceOn:
             (<object>f.tracer).op_end(gas)
@@ -310,7 +310,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 break
             if status:
                 break
-            sp += meta[op].delta
+            sp = <u256*>(<char*>sp + meta[op].delta)
             pc += 1
             if Tracing is TraceOn:
                 vm.tracer.op_end(gas)

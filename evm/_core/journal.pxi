@@ -396,13 +396,19 @@ cdef class Journal:
         return n[0] - 1
 
     cdef int64_t storage(self, uint32_t acct, const u256* key) except -1:
-        """Index of the storage record (acct, key), loading the committed
-        value from the database on a cold miss."""
-        cdef uint32_t n = self.n_slots
+        """Index of the storage record (acct, key); a cold miss loads it."""
+        cdef int64_t e = slot_find(&self.slot_tab, self.slots, acct, key, hash_slot(acct, key))
+        if e >= 0:
+            return e
+        return self._load_storage(acct, key)
+
+    cdef int64_t _load_storage(self, uint32_t acct, const u256* key) except -1:
+        """A new record for (acct, key) with the committed value from the
+        database (none is asked for an account known to have no storage)."""
         cdef int64_t e = self._slot_in(&self.slot_tab, &self.slots, &self.n_slots, &self.cap_slots,
                                        acct, key, True)
         cdef Slot* s
-        if e == n and (self.accts[acct].flags & A_HAD_STORAGE) and not (
+        if (self.accts[acct].flags & A_HAD_STORAGE) and not (
                 self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED)):
             value = self.db.get_storage(addr_bytes(self.accts[acct].addr), u256_to_pyint(key))
             s = &self.slots[e]
