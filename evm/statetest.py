@@ -612,6 +612,8 @@ def iter_cases(
     fork: Optional[Fork] = None,
     run: Optional[Pattern[str]] = None,
     index: Optional[IndexFilter] = None,
+    *,
+    skip_unknown_forks: bool = False,
 ) -> Iterator[Union[FixtureCase, Result]]:
     """Every (test, fork, post entry) of ``fixture`` that passes the filters, in file order.
 
@@ -619,7 +621,7 @@ def iter_cases(
     there is nothing to run: a failed one for a test without ``post``, an
     unknown fork or a ``post`` that is not a list; a skipped one for a
     transition fork. Unknown and transition forks are passed over silently
-    when a ``fork`` filter is given.
+    when a ``fork`` filter is given; unknown forks also with ``skip_unknown_forks``.
     """
     for name, test in fixture.items():
         if run is not None and not run.search(name):
@@ -639,7 +641,7 @@ def iter_cases(
             try:
                 case_fork = fork_from_name(str(fork_label))
             except ValueError as e:
-                if fork is None:
+                if fork is None and not skip_unknown_forks:
                     yield _failure(path, name, str(e), fork=fork_label)
                 continue
             if fork is not None and case_fork != fork:
