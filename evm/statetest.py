@@ -28,6 +28,12 @@ builds it (``ethereum_spec_tools/evm_tools/statetest`` + t8n ``Env``):
 block hash known is ``previousHash`` when the fixture has one (the spec keys
 it to block 0, its test blocks being number 1; here it is block
 ``number - 1``); every other BLOCKHASH in range reads as zero.
+
+:func:`read_fixture` and :func:`iter_cases` are the one fixture walk: each
+selected entry is a :class:`FixtureCase` whose ``build()`` makes its
+pre-state, environment and transaction (``evm bench`` reads files the same
+way). :func:`run_files` runs many files, in worker processes with ``jobs``
+> 1 (:func:`evm.fixturefiles.map_files`).
 """
 from __future__ import annotations
 
