@@ -1,4 +1,4 @@
-"""The ``evm`` command: ``evm statetest`` and ``evm run``.
+"""The ``evm`` command: ``evm statetest``, ``evm run`` and ``evm bench``.
 
 ``evm statetest [--fork NAME] [--run REGEX] [--index D:G:V] [--json | --human]
 [--trace] [-j N] PATH...`` runs state-test fixtures (files or folders, searched
@@ -20,6 +20,11 @@ and prints time ratios (see :mod:`evm.bench` for what is timed).
 
 ``run`` and ``statetest`` take ``--trace`` to write EIP-3155 lines to stderr. Usage errors (bad
 option, malformed hex, unknown fork) print one line on stderr and exit 2.
+
+This module only parses and dispatches: a subcommand is its parser in
+:func:`build_parser` and a handler in ``_COMMANDS``; the work is done in
+its module (:mod:`evm.statetest` with :mod:`evm.fixturefiles`, :mod:`evm.executor`,
+:mod:`evm.bench`).
 """
 from __future__ import annotations
 

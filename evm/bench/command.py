@@ -14,6 +14,8 @@ __all__ = ["run_command"]
 
 
 class _Progress:
+    """``[i/n] case`` on one line of ``stream``, only when it is a terminal."""
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.enabled = bool(getattr(stream, "isatty", lambda: False)())
