@@ -7,7 +7,7 @@ Run from the repository root::
     python -m pytest bench --benchmark-compare      # against the last saved run
 
 Every test times one engine on one case with the protocol of ``evm bench``
-(see ``evm/bench.py``): the pre-state is set up outside the timer, one
+(see ``evm/bench/``): the pre-state is set up outside the timer, one
 warm-up run is discarded, then ``rounds`` timed runs each on a fresh
 pre-state. Each test also asserts the gas the engine used, so a timing is
 never reported for a run that did something else.

@@ -1,4 +1,4 @@
-"""The ``evm`` command: ``evm statetest`` and ``evm run``.
+"""The ``evm`` command: ``evm statetest``, ``evm run`` and ``evm bench``.
 
 ``evm statetest [--fork NAME] [--run REGEX] [--index D:G:V] [--json | --human]
 [--trace] [-j N] PATH...`` runs state-test fixtures (files or folders, searched
@@ -20,6 +20,11 @@ and prints time ratios (see :mod:`evm.bench` for what is timed).
 
 ``run`` and ``statetest`` take ``--trace`` to write EIP-3155 lines to stderr. Usage errors (bad
 option, malformed hex, unknown fork) print one line on stderr and exit 2.
+
+This module only parses and dispatches: a subcommand is its parser in
+:func:`build_parser` and a handler in ``_COMMANDS``; the work is done in
+its module (:mod:`evm.statetest` with :mod:`evm.fixturefiles`, :mod:`evm.executor`,
+:mod:`evm.bench`).
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, Iterator, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, List, NoReturn, Optional, Sequence
 
 from .forks import Fork, fork_from_name
 
@@ -210,155 +215,6 @@ def _add_bench_parser(sub: Any) -> None:
 
 
 # --- evm statetest ---------------------------------------------------------
-def _worker(job: Tuple[str, Optional[str], Optional[str], Optional[str]]) -> List[Dict[str, Any]]:
-    """Run one file in a worker process; never raises."""
-    from .statetest import run_file
-
-    path, fork, run, index = job
-    try:
-        return run_file(path, fork=fork, run=run, index=index)
-    except Exception as e:  # defensive: report, do not kill the pool
-        return [{"name": path, "pass": False, "stateRoot": None, "fork": None,
-                 "error": f"internal error: {type(e).__name__}: {e}", "file": path, "index": None}]
-
-
-def _worker_init() -> None:
-    # Ctrl-C is handled once, by the parent.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Workers forked later (maxtasksperchild) must not inherit the parent's SIGTERM handler.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _crash_result(path: str) -> List[Dict[str, Any]]:
-    return [{"name": path, "pass": False, "stateRoot": None, "fork": None, "file": path, "index": None,
-             "error": "worker process died while running this file (a crash in the EVM core?)"}]
-
-
-def _results_by_file(files: List[str], fork: Optional[str], run: Optional[str], index: Optional[str],
-                     jobs: int, trace: Optional[TextIO]) -> Iterator[List[Dict[str, Any]]]:
-    """Results of each file, in order; with ``jobs`` > 1 from worker processes.
-
-    A worker that dies (a crash of the compiled core) costs only the file it
-    was running: the files in flight are re-run one at a time to find it.
-    """
-    from .statetest import run_file
-
-    if jobs <= 1 or len(files) <= 1:
-        for path in files:
-            yield run_file(path, fork=fork, run=run, index=index, trace=trace)
-        return
-
-    import multiprocessing
-    import signal
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    jobs = min(jobs, len(files))
-
-    def new_pool(n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init)
-
-    def stop(p: ProcessPoolExecutor) -> None:
-        for proc in list((getattr(p, "_processes", None) or {}).values()):
-            proc.terminate()
-        p.shutdown(wait=False, cancel_futures=True)
-
-    def on_term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # so the workers are stopped below, not orphaned
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    pool = new_pool(jobs)
-    todo = iter(files)
-    # Files in flight, in file order; a bounded window keeps memory small.
-    pending: "deque[Tuple[str, Future]]" = deque()
-
-    def fill() -> None:
-        while len(pending) < 2 * jobs:
-            path = next(todo, None)
-            if path is None:
-                return
-            try:
-                fut = pool.submit(_worker, (path, fork, run, index))
-            except BrokenProcessPool as e:  # a worker died since the last check
-                fut = Future()
-                fut.set_exception(e)
-            pending.append((path, fut))
-
-    try:
-        fill()
-        while pending:
-            path, fut = pending[0]
-            try:
-                results = fut.result()
-            except BrokenProcessPool:
-                stop(pool)
-                in_flight = list(pending)
-                pending.clear()
-                pool = new_pool(1)
-                for p, f in in_flight:
-                    if f.done() and not f.cancelled() and f.exception() is None:
-                        yield f.result()
-                        continue
-                    try:
-                        yield pool.submit(_worker, (p, fork, run, index)).result()
-                    except BrokenProcessPool:
-                        stop(pool)
-                        pool = new_pool(1)
-                        yield _crash_result(p)
-                pool.shutdown(wait=True)
-                pool = new_pool(jobs)
-                fill()
-                continue
-            pending.popleft()
-            yield results
-            fill()
-        pool.shutdown(wait=True)
-    except BaseException:
-        stop(pool)
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class _Progress:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled
-        self.done = self.cases = self.failed = 0
-
-    def update(self, results: List[Dict[str, Any]]) -> None:
-        self.done += 1
-        self.cases += len(results)
-        self.failed += sum(1 for r in results if r.get("pass") is False)
-        if not self.enabled:
-            return
-        width = 30
-        filled = width * self.done // max(self.total, 1)
-        self.stream.write(
-            f"\r[{'#' * filled}{' ' * (width - filled)}] {self.done}/{self.total} files, "
-            f"{self.cases} cases, {self.failed} failed"
-        )
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-
-
-def _describe(r: Dict[str, Any]) -> str:
-    where = " ".join(str(x) for x in (r.get("fork"), r.get("index")) if x)
-    name = r.get("name") or "?"
-    file = r.get("file")
-    head = f"{file}: {name}" if file and file != name else name
-    return f"FAIL {head}" + (f" [{where}]" if where else "") + f": {r.get('error')}"
-
-
 def _read_paths_from_stdin() -> List[str]:
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("evm statetest: error: no PATH given (see 'evm statetest --help')")
@@ -366,8 +222,10 @@ def _read_paths_from_stdin() -> List[str]:
 
 
 def _cmd_statetest(args: argparse.Namespace) -> int:
-    from .statetest import iter_fixture_files, parse_index
     import re
+
+    from .fixturefiles import iter_fixture_files, report_results
+    from .statetest import parse_index, run_files
 
     if args.run is not None:
         try:
@@ -384,45 +242,9 @@ def _cmd_statetest(args: argparse.Namespace) -> int:
     files = list(iter_fixture_files(paths))
     fork = args.fork.fixture_name if args.fork is not None else None
     trace = sys.stderr if args.trace else None
-    jobs = 1 if args.trace else args.jobs
-    progress = _Progress(len(files), sys.stderr,
-                         enabled=not args.trace and bool(getattr(sys.stderr, "isatty", lambda: False)()))
-
-    passed = failed = skipped = 0
-    collected: List[Dict[str, Any]] = []
-    out = sys.stdout
-    try:
-        for results in _results_by_file(files, fork, args.run, args.index, jobs, trace):
-            progress.update(results)
-            for r in results:
-                if r.get("pass") is True:
-                    passed += 1
-                elif r.get("pass") is None:
-                    skipped += 1
-                else:
-                    failed += 1
-                    if not args.json:
-                        progress.clear()
-                        out.write(_describe(r) + "\n")
-            if args.json:
-                collected.extend(results)
-    except KeyboardInterrupt:
-        progress.clear()
-        sys.stderr.write("evm statetest: interrupted\n")
-        return 130
-    progress.clear()
-
-    if args.json:
-        json.dump(collected, out, indent=2)
-        out.write("\n")
-    else:
-        summary = f"{passed} passed, {failed} failed"
-        if skipped:
-            summary += f", {skipped} skipped"
-        out.write(summary + "\n")
-    if passed + failed + skipped == 0:
-        sys.stderr.write("evm statetest: warning: no test case matched\n")
-    return 0 if failed == 0 else 1
+    results = run_files(files, fork, args.run, args.index, jobs=args.jobs, trace=trace)
+    return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr, as_json=args.json,
+                          progress=False if args.trace else None)
 
 
 # --- evm run ---------------------------------------------------------------
@@ -494,6 +316,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 # --- Entry point -----------------------------------------------------------
+#: Subcommand name -> handler (parsed arguments -> exit status); the parsers are in build_parser.
+_COMMANDS = {
+    "statetest": _cmd_statetest,
+    "run": _cmd_run,
+    "bench": _cmd_bench,
+}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``evm`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
@@ -502,14 +332,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args = parser.parse_args(list(argv) if argv is not None else None)
         except SystemExit as e:  # --help / --version
             return int(e.code or 0) if not isinstance(e.code, str) else 2
-        if args.command == "statetest":
-            return _cmd_statetest(args)
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "bench":
-            return _cmd_bench(args)
-        parser.print_help(sys.stderr)
-        return 2
+        command = _COMMANDS.get(args.command)
+        if command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return command(args)
     except UsageError as e:
         sys.stderr.write(f"{e}\n")
         return 2

@@ -28,22 +28,35 @@ builds it (``ethereum_spec_tools/evm_tools/statetest`` + t8n ``Env``):
 block hash known is ``previousHash`` when the fixture has one (the spec keys
 it to block 0, its test blocks being number 1; here it is block
 ``number - 1``); every other BLOCKHASH in range reads as zero.
+
+:func:`read_fixture` and :func:`iter_cases` are the one fixture walk: each
+selected entry is a :class:`FixtureCase` whose ``build()`` makes its
+pre-state, environment and transaction (``evm bench`` reads files the same
+way). :func:`run_files` runs many files, in worker processes with ``jobs``
+> 1 (:func:`evm.fixturefiles.map_files`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Pattern, Sequence, TextIO, Tuple, Union
 
 from .env import BlockEnv
+from .fixturefiles import iter_fixture_files, map_files
 from .forks import Fork, fork_from_name
 from .state import Account, State
 from .transaction import Authorization, InvalidTransaction, Transaction, sender_from_secret_key
 
 __all__ = [
     "FixtureError",
+    "FixtureCase",
+    "read_fixture",
+    "iter_cases",
     "run_file",
+    "run_files",
     "iter_fixture_files",
     "parse_index",
     "parse_fork_filter",
@@ -374,38 +387,75 @@ def _state_diff(expected: Any, state: State, limit: int = 3) -> str:
     return "; ".join(diffs[:limit])
 
 
-def _run_case(
-    path: str,
-    name: str,
-    test: Dict[str, Any],
-    fork: Fork,
-    fork_label: str,
-    post: Any,
-    trace: Optional[TextIO],
-    apply_transaction: Callable[..., Any],
-) -> Result:
+@dataclass(frozen=True)
+class FixtureCase:
+    """One case of a state-test file: a (test, fork, post entry), not yet built.
+
+    The fixture walk (:func:`iter_cases`) yields these; :meth:`build` makes
+    the case's pre-state, block environment and transaction, the one way
+    both ``evm statetest`` and ``evm bench`` read a fixture.
+    """
+
+    file: str
+    name: str
+    test: Dict[str, Any]
+    fork_label: str
+    fork: Fork
+    position: int
+    post: Any
+
+    @property
+    def index(self) -> str:
+        """``"d:g:v"``, or ``"#i"`` (the entry's position) when its indexes are unreadable."""
+        return _index_str(self.post.get("indexes") if isinstance(self.post, dict) else None, self.position)
+
+    def indexes(self) -> Tuple[Any, Any, Any]:
+        """The entry's (data, gas, value) indexes; :class:`FixtureError` when missing."""
+        idx = _get(self.post, "indexes", f"post.{self.fork_label}")
+        return _get(idx, "data", "indexes"), _get(idx, "gas", "indexes"), _get(idx, "value", "indexes")
+
+    @property
+    def expect_exception(self) -> Optional[str]:
+        """The exception the fixture expects (the transaction must be rejected), if any."""
+        return self.post.get("expectException") if isinstance(self.post, dict) else None
+
+    def expected_root(self) -> bytes:
+        """The post state root the fixture expects (``hash``)."""
+        return _hex_bytes(_get(self.post, "hash", f"post.{self.fork_label}"), "post.hash", 32)
+
+    def expected_logs(self) -> Optional[bytes]:
+        """The logs hash the fixture expects, if it gives one."""
+        return _hex_bytes(self.post["logs"], "post.logs", 32) if "logs" in self.post else None
+
+    def build(self) -> Tuple[State, BlockEnv, Transaction]:
+        """The case's pre-state, environment (chain id from ``config.chainid``,
+        default 1) and transaction; ``previousHash`` becomes the hash of block
+        ``number - 1``. Raises :class:`FixtureError` for a malformed fixture."""
+        test, name = self.test, self.name
+        d, g, v = self.indexes()
+        chain_id = 1
+        config = test.get("config")
+        if isinstance(config, dict) and "chainid" in config:
+            chain_id = _hex_int(config["chainid"], "config.chainid")
+        state = build_state(_get(test, "pre", name))
+        env_json = _get(test, "env", name)
+        env = build_env(env_json, self.fork, chain_id)
+        if "previousHash" in env_json and env.number > 0:
+            state.block_hashes[env.number - 1] = _hex_bytes(env_json["previousHash"], "env.previousHash", 32)
+        return state, env, build_transaction(_get(test, "transaction", name), d, g, v)
+
+
+def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Callable[..., Any]) -> Result:
     from .tracing import EIP3155Tracer, write_state_root
     from .trie import logs_hash, state_root
 
-    idx = _get(post, "indexes", f"post.{fork_label}")
-    d = _get(idx, "data", "indexes")
-    g = _get(idx, "gas", "indexes")
-    v = _get(idx, "value", "indexes")
+    d, g, v = case.indexes()
     index = f"{d}:{g}:{v}"
-    want_root = _hex_bytes(_get(post, "hash", f"post.{fork_label}"), "post.hash", 32)
-    want_logs = _hex_bytes(post["logs"], "post.logs", 32) if "logs" in post else None
-    expect_exception = post.get("expectException")
-
-    chain_id = 1
-    config = test.get("config")
-    if isinstance(config, dict) and "chainid" in config:
-        chain_id = _hex_int(config["chainid"], "config.chainid")
-
-    state = build_state(_get(test, "pre", name))
-    env = build_env(_get(test, "env", name), fork, chain_id)
-    if "previousHash" in test["env"] and env.number > 0:
-        state.block_hashes[env.number - 1] = _hex_bytes(test["env"]["previousHash"], "env.previousHash", 32)
-    tx = build_transaction(_get(test, "transaction", name), d, g, v)
+    want_root = case.expected_root()
+    want_logs = case.expected_logs()
+    expect_exception = case.expect_exception
+    state, env, tx = case.build()
+    post, fork = case.post, case.fork
 
     tracer = EIP3155Tracer(trace, fork=fork) if trace is not None else None
     invalid: Optional[InvalidTransaction] = None
@@ -437,12 +487,12 @@ def _run_case(
     if error is None and want_logs is not None and got_logs != want_logs:
         error = f"logs hash mismatch: got {got_logs.hex()}, want {want_logs.hex()}"
     return {
-        "name": name,
+        "name": case.name,
         "pass": error is None,
         "stateRoot": "0x" + root.hex(),
-        "fork": fork_label,
+        "fork": case.fork_label,
         "error": error,
-        "file": path,
+        "file": case.file,
         "index": index,
     }
 
@@ -498,28 +548,10 @@ def iter_file(
     path = os.fspath(path)
 
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-        fixture = json.loads(raw)
-    except OSError as e:
-        yield _failure(path, path, f"cannot read fixture: {e.strerror or e}")
+        fixture = read_fixture(path)
+    except FixtureError as e:
+        yield _failure(path, path, str(e))
         return
-    except UnicodeDecodeError as e:
-        yield _failure(path, path, f"not UTF-8 JSON: {_one_line(e)}")
-        return
-    except json.JSONDecodeError as e:
-        # "Unterminated string" can only mean the text ended inside a string.
-        truncated = e.pos >= len(e.doc.rstrip()) or e.msg.startswith("Unterminated string")
-        what = "truncated JSON" if truncated else "malformed JSON"
-        yield _failure(path, path, f"{what}: {e.msg} at line {e.lineno} column {e.colno}")
-        return
-    except RecursionError:
-        yield _failure(path, path, "malformed JSON: nested too deeply")
-        return
-    if not isinstance(fixture, dict) or not fixture:
-        yield _failure(path, path, "not a state-test file: expected a non-empty JSON object of tests")
-        return
-
     if not any(isinstance(t, dict) and _STATE_TEST_KEYS & t.keys() for t in fixture.values()):
         # Valid JSON of another kind (TrieTests, RLPTests, ...): not ours to judge.
         yield {
@@ -535,6 +567,68 @@ def iter_file(
             yield _failure(path, path, f"executor not available: {_one_line(e)}")
             return
 
+    for case in iter_cases(fixture, path, fork_filter, run, index_filter):
+        if isinstance(case, dict):
+            yield case
+            continue
+        try:
+            yield _run_case(case, trace, apply_transaction)
+        except FixtureError as e:
+            yield _failure(path, case.name, _one_line(e), fork=case.fork_label, index=case.index)
+        except RecursionError:
+            yield _failure(path, case.name, "internal error: recursion limit", fork=case.fork_label,
+                           index=case.index)
+        except Exception as e:  # an executor bug must not stop the run
+            yield _failure(
+                path, case.name, _one_line(f"internal error: {type(e).__name__}: {e}"),
+                fork=case.fork_label, index=case.index,
+            )
+
+
+# --- The fixture walk (shared with evm bench) -------------------------------
+def read_fixture(path: Union[str, os.PathLike]) -> Dict[str, Any]:
+    """The JSON object of a fixture file: test names to tests.
+
+    Raises :class:`FixtureError` (a one-line message) for a file that cannot
+    be read, is not JSON (truncated or malformed) or is not a non-empty object.
+    """
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        fixture = json.loads(raw)
+    except OSError as e:
+        raise FixtureError(f"cannot read fixture: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise FixtureError(f"not UTF-8 JSON: {_one_line(e)}") from None
+    except json.JSONDecodeError as e:
+        # "Unterminated string" can only mean the text ended inside a string.
+        truncated = e.pos >= len(e.doc.rstrip()) or e.msg.startswith("Unterminated string")
+        what = "truncated JSON" if truncated else "malformed JSON"
+        raise FixtureError(f"{what}: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise FixtureError("malformed JSON: nested too deeply") from None
+    if not isinstance(fixture, dict) or not fixture:
+        raise FixtureError("not a state-test file: expected a non-empty JSON object of tests")
+    return fixture
+
+
+def iter_cases(
+    fixture: Dict[str, Any],
+    path: str,
+    fork: Optional[Fork] = None,
+    run: Optional[Pattern[str]] = None,
+    index: Optional[IndexFilter] = None,
+    *,
+    skip_unknown_forks: bool = False,
+) -> Iterator[Union[FixtureCase, Result]]:
+    """Every (test, fork, post entry) of ``fixture`` that passes the filters, in file order.
+
+    Yields a :class:`FixtureCase` per selected entry, and a result dict where
+    there is nothing to run: a failed one for a test without ``post``, an
+    unknown fork or a ``post`` that is not a list; a skipped one for a
+    transition fork. Unknown and transition forks are passed over silently
+    when a ``fork`` filter is given; unknown forks also with ``skip_unknown_forks``.
+    """
     for name, test in fixture.items():
         if run is not None and not run.search(name):
             continue
@@ -543,7 +637,7 @@ def iter_file(
             continue
         for fork_label, entries in test["post"].items():
             if _TRANSITION_FORK.match(str(fork_label)):
-                if fork_filter is None:
+                if fork is None:
                     yield {
                         "name": name, "pass": None, "stateRoot": None, "fork": fork_label,
                         "error": "transition fork (blockchain tests only)", "file": path,
@@ -553,35 +647,24 @@ def iter_file(
             try:
                 case_fork = fork_from_name(str(fork_label))
             except ValueError as e:
-                if fork_filter is None:
+                if fork is None and not skip_unknown_forks:
                     yield _failure(path, name, str(e), fork=fork_label)
                 continue
-            if fork_filter is not None and case_fork != fork_filter:
+            if fork is not None and case_fork != fork:
                 continue
             if not isinstance(entries, list):
                 yield _failure(path, name, f"post.{fork_label}: expected a list", fork=fork_label)
                 continue
             for i, post in enumerate(entries):
-                idx = post.get("indexes") if isinstance(post, dict) else None
-                if index_filter is not None:
+                if index is not None:
+                    idx = post.get("indexes") if isinstance(post, dict) else None
                     try:
                         got = (int(idx["data"]), int(idx["gas"]), int(idx["value"]))  # type: ignore[index]
                     except (TypeError, KeyError, ValueError):
                         got = (-1, -1, -1)
-                    if not _index_matches(index_filter, got):
+                    if not _index_matches(index, got):
                         continue
-                try:
-                    yield _run_case(path, name, test, case_fork, fork_label, post, trace, apply_transaction)
-                except FixtureError as e:
-                    yield _failure(path, name, _one_line(e), fork=fork_label, index=_index_str(idx, i))
-                except RecursionError:
-                    yield _failure(path, name, "internal error: recursion limit", fork=fork_label,
-                                   index=_index_str(idx, i))
-                except Exception as e:  # an executor bug must not stop the run
-                    yield _failure(
-                        path, name, _one_line(f"internal error: {type(e).__name__}: {e}"),
-                        fork=fork_label, index=_index_str(idx, i),
-                    )
+                yield FixtureCase(path, name, test, str(fork_label), case_fork, i, post)
 
 
 def _index_str(idx: Any, i: int) -> str:
@@ -591,16 +674,33 @@ def _index_str(idx: Any, i: int) -> str:
         return f"#{i}"
 
 
-def iter_fixture_files(paths: Sequence[Union[str, os.PathLike]]) -> Iterator[str]:
-    """Each path as given if it is a file (or does not exist), or every ``*.json`` under it, sorted."""
-    for p in paths:
-        p = os.fspath(p)
-        if os.path.isdir(p):
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                found.extend(os.path.join(root, f) for f in files if f.endswith(".json"))
-            yield from sorted(found)
-        else:
-            yield p
+# --- Many files ----------------------------------------------------------------
+def _run_file_safely(
+    path: str, fork: Union[str, Fork, None], run: Optional[str], index: Optional[str]
+) -> List[Result]:
+    """:func:`run_file` as a pool worker: never raises."""
+    try:
+        return run_file(path, fork=fork, run=run, index=index)
+    except Exception as e:  # defensive: report, do not kill the pool
+        return [_failure(path, path, f"internal error: {type(e).__name__}: {e}")]
 
+
+def run_files(
+    files: Sequence[str],
+    fork: Union[str, Fork, None] = None,
+    run: Optional[str] = None,
+    index: Optional[str] = None,
+    jobs: int = 1,
+    trace: Optional[TextIO] = None,
+) -> Iterator[List[Result]]:
+    """The results of each file (see :func:`run_file`), in file order.
+
+    With ``jobs`` > 1 the files run in worker processes
+    (:func:`evm.fixturefiles.map_files`): a worker that crashes costs only
+    its file, which gets one failed result. ``trace`` runs in this process.
+    """
+    if trace is not None:
+        for path in files:
+            yield run_file(path, fork=fork, run=run, index=index, trace=trace)
+        return
+    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run, index=index), jobs)

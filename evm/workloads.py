@@ -48,7 +48,8 @@ class Case:
 
     Engines read ``state`` (never modify it: each repetition runs on its own
     copy), ``env``, ``tx`` and ``fork``. ``expected_gas`` is the gas the
-    transaction uses, when known in advance (built-in cases).
+    transaction uses, when known in advance (built-in cases); ``post_root``
+    the post state root a state-test file expects (file cases).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Case:
     env: BlockEnv
     tx: Transaction
     expected_gas: Optional[int] = None
+    post_root: Optional[bytes] = None
 
 
 # --- Assembler ---------------------------------------------------------------

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Tuple
 
 import pytest
 
 from evm import apply_transaction
 from evm import bench
-from evm.bench import BenchError, Engine, Runner, load_cases, report_json, run_bench, BenchOptions
+from evm.bench import BenchError, BenchOptions, Engine, Runner, fixture_gas_used, load_cases, report_json, run_bench
 from evm.cli import main
 from evm.forks import Fork
 from evm.workloads import CONTRACT, SENDER, Case, assemble, builtin_cases
@@ -36,6 +37,7 @@ EXPECTED_GAS = {
 }
 
 FAST = ["--repeat", "1", "--min-time", "0"]
+BENCH_FILES = Path(__file__).resolve().parents[3] / "shared" / "bench" / "evm-benchmarks"
 
 
 # --- Assembler -----------------------------------------------------------------
@@ -310,6 +312,50 @@ def test_bench_runs_a_state_test_folder(capsys, tmp_path):
     # 21000 + calldata (32 zero bytes / 31 zero + 1 non-zero) + PUSH1 CALLDATALOAD PUSH1 + SSTORE
     assert gas == {"store/zero": 21000 + 32 * 4 + 3 + 3 + 3 + 2200,
                    "store/five": 21000 + 31 * 4 + 16 + 3 + 3 + 3 + 22100}
+
+
+def test_state_test_file_cases_take_chain_id_and_previous_hash_as_statetest_does(tmp_path):
+    path = _fixture(tmp_path)
+    fixture = json.loads(path.read_text())
+    fixture["store"]["config"] = {"chainid": "0x05"}
+    fixture["store"]["env"]["previousHash"] = "0x" + "ab" * 32
+    path.write_text(json.dumps(fixture))
+    for case in load_cases([str(path)]):
+        assert case.env.chain_id == 5
+        assert case.state.get_block_hash(0) == b"\xab" * 32  # block number 1: its parent
+        assert case.post_root == b"\x00" * 32
+
+
+def test_fixture_gas_needs_the_fixtures_post_state(tmp_path):
+    case = load_cases([str(_fixture(tmp_path))])[0]  # its post hash is all zeros: never a real root
+    with pytest.raises(ValueError, match="not the fixture's"):
+        fixture_gas_used(case)
+    builtin = builtin_cases("main")[0]
+    with pytest.raises(ValueError, match="no fixture post state root"):
+        fixture_gas_used(builtin)
+
+
+def test_file_cases_use_the_gas_the_fixture_implies():
+    """Every engine's gas on the evm-benchmarks files equals what the fixture's post state says was paid."""
+    if not BENCH_FILES.is_dir():
+        pytest.skip(f"benchmark files not found at {BENCH_FILES}")
+    cases = load_cases([str(BENCH_FILES)])
+    peers = []
+    for name in ("cyevm-apply", "pyrevm"):
+        try:
+            peers.append(bench.get_engine(name))
+        except BenchError:
+            pass  # not installed: cyevm alone is still checked against the fixture
+    report = run_bench(cases, peers, BenchOptions(repeat=1, min_time=0))
+    assert len(report.cases) == len(cases) > 0
+    for case, res in zip(cases, report.cases):
+        want = fixture_gas_used(case)
+        for engine in report.engines:
+            r = res.results[engine]
+            if r.skipped:
+                continue
+            assert r.error is None, (case.name, engine, r.error)
+            assert r.gas_used == want, (case.name, engine, r.gas_used, want)
 
 
 def test_load_cases_rejects_a_non_state_test(tmp_path):

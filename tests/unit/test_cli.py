@@ -267,9 +267,8 @@ def test_run_trace(tmp_path):
 
 
 # --- parallel runs: crash isolation, progress display ------------------------------------
-def _fake_worker(job):
-    """Stands in for evm.cli._worker in forked workers: 'crash' files kill the process."""
-    path = job[0]
+def _fake_worker(path, fork=None, run=None, index=None):
+    """Stands in for evm.statetest's pool worker in forked workers: 'crash' files kill the process."""
     if "crash" in os.path.basename(path):
         os.kill(os.getpid(), 9)  # as abrupt as a segfault in the compiled core
     return [{"name": os.path.basename(path), "pass": True, "stateRoot": "0x", "fork": "Cancun",
@@ -281,9 +280,9 @@ def test_a_crashing_worker_costs_only_its_file(tmp_path, monkeypatch, capsys):
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs the fork start method to patch the worker")
-    import evm.cli
+    import evm.statetest
 
-    monkeypatch.setattr(evm.cli, "_worker", _fake_worker)
+    monkeypatch.setattr(evm.statetest, "_run_file_safely", _fake_worker)
     names = ["a.json", "b_crash.json", "c.json", "d.json", "e_crash.json", "f.json"]
     for n in names:
         (tmp_path / n).write_text("{}")
