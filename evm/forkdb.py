@@ -14,7 +14,8 @@ exactly the accounts, slots and block hashes it touches:
 Every answer is kept in memory and, with ``cache=PATH``, in an SQLite file
 keyed by the endpoint's chain id, the block number and the query, so a second
 run over the same block makes no request at all. Only the standard library
-is used (``urllib``, ``json``, ``sqlite3``).
+is used (``http.client`` over one kept-alive connection, ``json``,
+``sqlite3``); proxies are not used.
 
 Everything that goes wrong on the way — an unreachable endpoint, an HTTP
 error, a JSON-RPC error object, an answer that is not JSON or has the wrong
@@ -24,16 +25,17 @@ was wrong. Transient failures (connection refused or reset, timeouts, HTTP
 """
 from __future__ import annotations
 
+import base64
 import http.client
 import itertools
 import json
 import os
 import re
+import ssl
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .state import Account, to_address
@@ -173,6 +175,12 @@ class RPCDatabase:
                  batch_size: int = 100, retries: int = 3, backoff: float = 0.5) -> None:
         if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
             raise ValueError(f"url must be an http:// or https:// URL, got {url!r}")
+        try:
+            if not urllib.parse.urlsplit(url).hostname:
+                raise ValueError("no host")
+            urllib.parse.urlsplit(url).port  # noqa: B018 (raises on a bad port)
+        except ValueError as e:
+            raise ValueError(f"url {url!r} is malformed: {e}") from None
         if isinstance(block, bool) or not isinstance(block, (int, str)):
             raise TypeError(f"block must be an int or one of {BLOCK_TAGS}, got {block!r}")
         if isinstance(block, str) and block not in BLOCK_TAGS:
@@ -418,34 +426,79 @@ class RPCDatabase:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post_once(self, body: bytes) -> bytes:
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Accept": "application/json",
-            "User-Agent": "cyevm-forkdb"})
-        self.requests += 1
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as e:
-            detail = _excerpt(e)
-            reason = f"HTTP {e.code} {e.reason}{': ' + detail if detail else ''}"
-            if e.code == 429 or e.code >= 500:
-                raise _Transient(reason) from None
-            raise RPCError(reason) from None
-        except urllib.error.URLError as e:
-            if isinstance(e.reason, TimeoutError):
+        """One attempt: POST ``body`` on the kept-alive connection; the answer's body."""
+        with self._http_lock:
+            self.requests += 1
+            reused = self._conn is not None
+            try:
+                try:
+                    status, reason, data = self._exchange(body)
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    if not reused:
+                        raise
+                    # the server closed the idle kept-alive connection: resend on a new one
+                    self._disconnect()
+                    status, reason, data = self._exchange(body)
+            except _Transient:
+                self._disconnect()
+                raise
+            except TimeoutError:
+                self._disconnect()
                 raise _Transient(f"no answer within {self.timeout:g} s") from None
-            raise _Transient(f"endpoint unreachable: {e.reason}") from None
-        except TimeoutError:
-            raise _Transient(f"no answer within {self.timeout:g} s") from None
-        except (http.client.HTTPException, OSError) as e:
-            raise _Transient(f"connection failed: {type(e).__name__}: {e}") from None
+            except ssl.SSLCertVerificationError as e:
+                self._disconnect()
+                raise RPCError(f"TLS certificate not accepted: {e.verify_message}") from None
+            except (http.client.HTTPException, OSError) as e:
+                self._disconnect()
+                raise _Transient(f"connection failed: {type(e).__name__}: {e}") from None
+        if 200 <= status < 300:
+            return data
+        detail = " ".join(data[:200].decode("utf-8", "replace").split())
+        message = f"HTTP {status} {reason}{': ' + detail if detail else ''}"
+        if status == 429 or status >= 500:
+            raise _Transient(message)
+        raise RPCError(message)
+
+    def _exchange(self, body: bytes) -> Tuple[int, str, bytes]:
+        if self._conn is None:
+            conn = self._connection_class(self._host, self._port, timeout=self.timeout)
+            try:
+                conn.connect()
+            except TimeoutError:
+                raise _Transient(f"endpoint unreachable: no connection within {self.timeout:g} s") from None
+            except ssl.SSLError:
+                raise
+            except OSError as e:
+                raise _Transient(f"endpoint unreachable: {e}") from None
+            self._conn = conn
+        self._conn.request("POST", self._path, body, self._headers)
+        response = self._conn.getresponse()
+        return response.status, response.reason, response.read()
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     # -- the SQLite cache --------------------------------------------------
     def _open(self) -> None:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        # per instance so proxy settings from the environment are read now
-        self._opener = urllib.request.build_opener()
+        self._http_lock = threading.Lock()
+        # one kept-alive connection: a round trip costs one request, not a
+        # new TCP (and TLS) handshake each time
+        self._conn: Optional[http.client.HTTPConnection] = None
+        parts = urllib.parse.urlsplit(self.url)
+        self._connection_class = (http.client.HTTPSConnection if parts.scheme.lower() == "https"
+                                  else http.client.HTTPConnection)
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json",
+                         "User-Agent": "cyevm-forkdb"}
+        if parts.username is not None:  # http://user:password@host/
+            secret = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+            self._headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
         self._db: Optional[sqlite3.Connection] = None
         if self.cache_path is None:
             return
@@ -517,7 +570,10 @@ class RPCDatabase:
 
     # -- lifetime --------------------------------------------------------------
     def close(self) -> None:
-        """Close the SQLite cache (reads after this use memory and the endpoint only)."""
+        """Close the connection and the SQLite cache (reads after this use
+        memory and the endpoint only)."""
+        with self._http_lock:
+            self._disconnect()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -531,7 +587,7 @@ class RPCDatabase:
     def __getstate__(self) -> Dict[str, Any]:
         # the connection, lock and opener are remade on unpickling
         state = dict(self.__dict__)
-        for name in ("_db", "_lock", "_opener", "_ids"):
+        for name in ("_db", "_lock", "_http_lock", "_conn", "_ids"):
             state.pop(name, None)
         return state
 
@@ -542,12 +598,3 @@ class RPCDatabase:
     def __repr__(self) -> str:
         return (f"RPCDatabase({self.url!r}, block={self.block}, chain_id={self.chain_id}, "
                 f"cache={self.cache_path!r})")
-
-
-def _excerpt(error: urllib.error.HTTPError) -> str:
-    """The start of an HTTP error's body, on one line."""
-    try:
-        text = error.read(200).decode("utf-8", "replace")
-    except Exception:  # the body is only a courtesy in the message
-        return ""
-    return " ".join(text.split())

@@ -47,22 +47,36 @@ class FakeNode:
     - ``hook(call)``, called with each JSON-RPC request object, may return a
       response object (a dict) to send for it instead of the normal one.
 
+    With ``idle_timeout`` a connection idle that many seconds is closed.
     ``requests`` keeps every request body as parsed JSON (a list of call
-    objects per HTTP request; unparsable bodies are kept as bytes).
+    objects per HTTP request; unparsable bodies are kept as bytes),
+    ``headers`` their HTTP headers, ``connections`` counts TCP connections.
     """
 
-    def __init__(self, states: Dict[int, State], chain_id: int = 1337) -> None:
+    def __init__(self, states: Dict[int, State], chain_id: int = 1337,
+                 idle_timeout: Optional[float] = None) -> None:
         self.states = states
         self.chain_id = chain_id
         self.requests: List[Any] = []
+        self.headers: List[Dict[str, str]] = []
+        self.connections = 0
         self.http_fault: Optional[Callable[[int], Optional[Tuple[int, bytes]]]] = None
         self.hook: Optional[Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]] = None
         self.delay = 0.0
         node = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real nodes do
+            disable_nagle_algorithm = True  # headers and body are two writes
+            timeout = idle_timeout  # close a connection idle this long
+
+            def setup(self) -> None:
+                super().setup()
+                node.connections += 1
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                node.headers.append(dict(self.headers))
                 status, payload = node._handle(body)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

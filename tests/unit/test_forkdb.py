@@ -2,10 +2,12 @@
 starts on 127.0.0.1, serving a known state (see rpc_node.py)."""
 from __future__ import annotations
 
+import base64
 import json
 import pickle
 import socket
 import sqlite3
+import time
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -159,6 +161,29 @@ def test_batch_size_splits_requests(node):
     db.prefetch([TOKEN, OTHER, HOLDER], [(TOKEN, 0), (TOKEN, 1), (OTHER, 5)])
     assert [len(r) for r in node.requests] == [4, 4, 4]
     assert db.calls == 12
+
+
+def test_one_kept_alive_connection(node):
+    db = RPCDatabase(node.url, FORK_BLOCK)
+    run_token(db)
+    assert len(node.requests) > 5 and node.connections == 1
+    assert all(h["Content-Type"] == "application/json" for h in node.headers)
+
+
+def test_reconnects_when_the_server_closed_an_idle_connection():
+    with FakeNode({FORK_BLOCK: chain_state()}, idle_timeout=0.05) as n:
+        db = RPCDatabase(n.url, FORK_BLOCK, retries=0)  # no retry: the reconnect is not one
+        assert db.get_storage(TOKEN, 0) == 7
+        time.sleep(0.3)
+        assert db.get_storage(TOKEN, 1) == 35
+        assert n.connections == 2
+
+
+def test_basic_auth_from_the_url(node):
+    url = node.url.replace("http://", "http://alice:s%40fe@")
+    RPCDatabase(url, FORK_BLOCK).get_storage(TOKEN, 0)
+    expected = "Basic " + base64.b64encode(b"alice:s@fe").decode()
+    assert {h["Authorization"] for h in node.headers} == {expected}
 
 
 # -- the block -----------------------------------------------------------------------
@@ -418,6 +443,8 @@ def test_latest_unknown_to_the_endpoint(node):
 @pytest.mark.parametrize("kwargs, exc, field", [
     ({"url": "ftp://127.0.0.1/"}, ValueError, "url"),
     ({"url": 5}, ValueError, "url"),
+    ({"url": "http://:8545/"}, ValueError, "url"),
+    ({"url": "http://127.0.0.1:port/"}, ValueError, "url"),
     ({"block": "pending"}, ValueError, "block"),
     ({"block": -1}, ValueError, "block"),
     ({"block": 1.5}, TypeError, "block"),
