@@ -26,6 +26,7 @@ was wrong. Transient failures (connection refused or reset, timeouts, HTTP
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
 import itertools
 import json
@@ -63,8 +64,9 @@ class RPCError(Exception):
 
     ``calls`` lists the ``(method, params)`` pairs of the request that failed
     (``method`` and ``params`` are those of the first); ``url`` is the
-    endpoint, ``reason`` says what was wrong, and ``code`` is the JSON-RPC
-    error code when the endpoint sent an error object (else ``None``).
+    endpoint without credentials or path; ``reason`` says what was wrong;
+    ``code`` is the JSON-RPC error code when the endpoint sent an error
+    object (else ``None``).
     """
 
     def __init__(self, reason: str, calls: Sequence[Call] = (), url: str = "",
@@ -158,7 +160,8 @@ class RPCDatabase:
     ``cache`` is the path of an SQLite file shared by any number of runs,
     endpoints and blocks (``None``: memory only). ``chain_id`` skips asking
     the endpoint for it (otherwise it is asked once per URL and cached).
-    ``timeout`` is per HTTP request in seconds; ``batch_size`` the largest
+    ``timeout`` bounds each connect, send and receive, in seconds;
+    ``batch_size`` is the largest
     number of JSON-RPC calls sent in one HTTP request; a transient failure
     is retried ``retries`` times, after ``backoff``, ``2 * backoff``, ...
     seconds.
@@ -166,7 +169,9 @@ class RPCDatabase:
     Use it wherever a :class:`~evm.state.Database` is taken; blocks after
     :attr:`block` do not exist for it (their hash reads as 32 zero bytes).
     :attr:`requests` and :attr:`calls` count the HTTP round trips and the
-    JSON-RPC calls made so far.
+    JSON-RPC calls made so far. Error messages and ``repr`` show the URL
+    without credentials or path (where providers put API keys), and the
+    cache stores only a hash of it.
     """
 
     def __init__(self, url: str, block: Union[int, str] = "latest", *,
@@ -199,6 +204,7 @@ class RPCDatabase:
         if not isinstance(backoff, (int, float)) or backoff < 0:
             raise ValueError(f"backoff must be a number of seconds >= 0, got {backoff!r}")
         self.url = url
+        self._shown_url = _redact(url)
         self.timeout = float(timeout)
         self.batch_size = batch_size
         self.retries = retries
@@ -223,7 +229,7 @@ class RPCDatabase:
         answers = self._batch(calls) if calls else []
         if chain_id is None:
             chain_id = self._parse(calls[0], answers.pop(0), lambda v: _quantity(v, 1 << 63))
-            self._store("INSERT OR REPLACE INTO endpoint VALUES (?, ?)", [(url, chain_id)])
+            self._store("INSERT OR REPLACE INTO endpoint VALUES (?, ?)", [(_url_key(url), chain_id)])
         #: The endpoint's chain id and the block every read is made at.
         self.chain_id: int = chain_id
         if isinstance(block, str):
@@ -338,7 +344,7 @@ class RPCDatabase:
         call: Call = ("eth_getBlockByNumber", [_block_param(number), False])
         got, h = self._parse(call, self._batch([call])[0], _block)
         if got != number:
-            raise RPCError(f"malformed answer: it is block {got}, not block {number}", [call], self.url)
+            raise RPCError(f"malformed answer: it is block {got}, not block {number}", [call], self._shown_url)
         self._remember_hashes({number: h})
         return h
 
@@ -353,7 +359,7 @@ class RPCDatabase:
         try:
             return parse(value)
         except ValueError as e:
-            raise RPCError(f"malformed answer: {e}", [call], self.url) from None
+            raise RPCError(f"malformed answer: {e}", [call], self._shown_url) from None
 
     def _batch(self, calls: List[Call]) -> List[Any]:
         """The results of ``calls``, in order, sent ``batch_size`` at a time."""
@@ -372,14 +378,14 @@ class RPCDatabase:
         try:
             answer = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            raise RPCError(f"malformed answer: not JSON: {raw[:80]!r}", calls, self.url) from None
+            raise RPCError(f"malformed answer: not JSON: {raw[:80]!r}", calls, self._shown_url) from None
         if isinstance(answer, dict) and len(calls) > 1 and "error" in answer and answer.get("id") is None:
             # a batch refused as a whole (e.g. batches not supported)
             self._raise_error(answer["error"], calls)
         answers = answer if len(calls) > 1 else [answer]
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
             want = "a JSON array of response objects" if len(calls) > 1 else "a JSON object"
-            raise RPCError(f"malformed answer: expected {want}, got {raw[:80]!r}", calls, self.url)
+            raise RPCError(f"malformed answer: expected {want}, got {raw[:80]!r}", calls, self._shown_url)
         by_id: Dict[Any, Dict[str, Any]] = {}
         for a in answers:
             by_id.setdefault(a.get("id"), a)
@@ -389,12 +395,12 @@ class RPCDatabase:
             if a is None and len(calls) == 1 and len(answers) == 1 and answers[0].get("id") is None:
                 a = answers[0]  # an error about the request itself carries id null
             if a is None:
-                raise RPCError("malformed answer: no response with this call's id", [call], self.url)
+                raise RPCError("malformed answer: no response with this call's id", [call], self._shown_url)
             if a.get("error") is not None:
                 self._raise_error(a["error"], [call])
             if "result" not in a:
                 raise RPCError("malformed answer: a response without 'result' or 'error'",
-                               [call], self.url)
+                               [call], self._shown_url)
             results.append(a["result"])
         self.calls += len(calls)
         return results
@@ -407,8 +413,8 @@ class RPCDatabase:
             reason = f"JSON-RPC error {code}: {message}"
             if error.get("data") is not None:
                 reason += f" ({str(error['data'])[:200]})"
-            raise RPCError(reason, calls, self.url, code)
-        raise RPCError(f"JSON-RPC error: {str(error)[:200]}", calls, self.url)
+            raise RPCError(reason, calls, self._shown_url, code)
+        raise RPCError(f"JSON-RPC error: {str(error)[:200]}", calls, self._shown_url)
 
     def _post(self, body: bytes, calls: List[Call]) -> bytes:
         """POST ``body``; retry transient failures with exponential backoff."""
@@ -419,10 +425,10 @@ class RPCDatabase:
             except _Transient as e:
                 if attempt + 1 == attempts:
                     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                    raise RPCError(f"{e}{tries}", calls, self.url) from None
+                    raise RPCError(f"{e}{tries}", calls, self._shown_url) from None
                 time.sleep(self.backoff * 2 ** attempt)
             except RPCError as e:
-                raise RPCError(e.reason, calls, self.url) from None
+                raise RPCError(e.reason, calls, self._shown_url) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post_once(self, body: bytes) -> bytes:
@@ -540,7 +546,7 @@ class RPCDatabase:
             self._db.executemany(sql, rows)
 
     def _cached_chain_id(self) -> Optional[int]:
-        row = self._query("SELECT chain_id FROM endpoint WHERE url = ?", (self.url,))
+        row = self._query("SELECT chain_id FROM endpoint WHERE url = ?", (_url_key(self.url),))
         return None if row is None else int(row[0])
 
     def _from_cache(self, accounts: List[bytes], slots: List[Tuple[bytes, int]]
@@ -596,5 +602,20 @@ class RPCDatabase:
         self._open()
 
     def __repr__(self) -> str:
-        return (f"RPCDatabase({self.url!r}, block={self.block}, chain_id={self.chain_id}, "
+        return (f"RPCDatabase({self._shown_url!r}, block={self.block}, chain_id={self.chain_id}, "
                 f"cache={self.cache_path!r})")
+
+
+def _redact(url: str) -> str:
+    """``url`` without user, password, path or query: what messages may show."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    shown = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    return shown + ("/..." if parts.path.strip("/") or parts.query else "")
+
+
+def _url_key(url: str) -> str:
+    """What the cache stores for ``url``: its SHA-256, not the secrets in it."""
+    return hashlib.sha256(url.encode()).hexdigest()

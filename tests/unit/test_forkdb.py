@@ -186,6 +186,24 @@ def test_basic_auth_from_the_url(node):
     assert {h["Authorization"] for h in node.headers} == {expected}
 
 
+def test_secrets_in_the_url_stay_out_of_messages_and_cache(node, tmp_path):
+    # providers put API keys in the path; credentials may be in the URL
+    url = node.url.replace("http://", "http://alice:hunter2@") + "/v3/SECRETKEY?k=SECRETQ"
+    node.hook = lambda c: {"jsonrpc": "2.0", "id": c["id"], "error": {"code": 1, "message": "x"}}
+    db = RPCDatabase(url, FORK_BLOCK, chain_id=1, cache=tmp_path / "c.sqlite")
+    with pytest.raises(RPCError) as info:
+        db.get_account(TOKEN)
+    shown = str(info.value) + repr(db) + info.value.url
+    assert node.url in shown and "/..." in shown
+    for secret in ("hunter2", "alice", "SECRETKEY", "SECRETQ"):
+        assert secret not in shown
+    node.hook = None
+    RPCDatabase(url, FORK_BLOCK, cache=tmp_path / "c.sqlite").get_storage(TOKEN, 0)
+    db.close()
+    for f in tmp_path.iterdir():
+        assert b"SECRETKEY" not in f.read_bytes() and b"hunter2" not in f.read_bytes()
+
+
 # -- the block -----------------------------------------------------------------------
 def test_latest_is_resolved_once(node):
     db = RPCDatabase(node.url)  # "latest"
