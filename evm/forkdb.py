@@ -37,7 +37,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 from .state import Account, to_address
 
@@ -174,6 +174,15 @@ class RPCDatabase:
     cache stores only a hash of it.
     """
 
+    # made by _open(), again after unpickling
+    _conn: Optional[http.client.HTTPConnection]
+    _connection_class: Type[http.client.HTTPConnection]
+    _host: str
+    _port: Optional[int]
+    _path: str
+    _headers: Dict[str, str]
+    _db: Optional[sqlite3.Connection]
+
     def __init__(self, url: str, block: Union[int, str] = "latest", *,
                  cache: Union[str, "os.PathLike[str]", None] = None,
                  chain_id: Optional[int] = None, timeout: float = 30.0,
@@ -233,9 +242,11 @@ class RPCDatabase:
         #: The endpoint's chain id and the block every read is made at.
         self.chain_id: int = chain_id
         if isinstance(block, str):
-            block, block_hash = self._parse(calls[-1], answers.pop(0), _block)
-            self._remember_hashes({block: block_hash})
-        self.block: int = block
+            number, block_hash = self._parse(calls[-1], answers.pop(0), _block)
+            self._remember_hashes({number: block_hash})
+        else:
+            number = block
+        self.block: int = number
 
     # -- the Database protocol -------------------------------------------
     def get_account(self, address: Address) -> Optional[Account]:
@@ -457,6 +468,11 @@ class RPCDatabase:
             except (http.client.HTTPException, OSError) as e:
                 self._disconnect()
                 raise _Transient(f"connection failed: {type(e).__name__}: {e}") from None
+            except BaseException:
+                # e.g. KeyboardInterrupt mid-exchange: the connection is in an
+                # unknown state, so the next request starts on a new one
+                self._disconnect()
+                raise
         if 200 <= status < 300:
             return data
         detail = " ".join(data[:200].decode("utf-8", "replace").split())
@@ -493,7 +509,7 @@ class RPCDatabase:
         self._http_lock = threading.Lock()
         # one kept-alive connection: a round trip costs one request, not a
         # new TCP (and TLS) handshake each time
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self._conn = None
         parts = urllib.parse.urlsplit(self.url)
         self._connection_class = (http.client.HTTPSConnection if parts.scheme.lower() == "https"
                                   else http.client.HTTPConnection)
@@ -505,7 +521,7 @@ class RPCDatabase:
         if parts.username is not None:  # http://user:password@host/
             secret = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
             self._headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
-        self._db: Optional[sqlite3.Connection] = None
+        self._db = None
         if self.cache_path is None:
             return
         try:

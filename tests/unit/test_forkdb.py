@@ -8,6 +8,7 @@ import pickle
 import socket
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -202,6 +203,25 @@ def test_secrets_in_the_url_stay_out_of_messages_and_cache(node, tmp_path):
     db.close()
     for f in tmp_path.iterdir():
         assert b"SECRETKEY" not in f.read_bytes() and b"hunter2" not in f.read_bytes()
+
+
+def test_concurrent_reads_from_threads(node):
+    db = RPCDatabase(node.url, FORK_BLOCK)
+    keys = [0, 1, BIG_KEY, 9] * 4
+    with ThreadPoolExecutor(8) as pool:
+        values = list(pool.map(lambda k: db.get_storage(TOKEN, k), keys))
+    assert values == [7, 35, 0xDEADBEEF, 0] * 4
+
+
+def test_interrupted_exchange_leaves_a_usable_database(node):
+    def interrupt(*args: Any) -> None:
+        raise KeyboardInterrupt
+    db = RPCDatabase(node.url, FORK_BLOCK, retries=0)
+    db.get_storage(TOKEN, 0)  # the connection is open
+    db._conn.getresponse = interrupt  # Ctrl-C while waiting for the answer
+    with pytest.raises(KeyboardInterrupt):
+        db.get_storage(TOKEN, 1)
+    assert db.get_storage(TOKEN, 1) == 35  # on a new connection, no retry needed
 
 
 # -- the block -----------------------------------------------------------------------
