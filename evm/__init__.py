@@ -31,6 +31,7 @@ from .executor import (
     compute_contract_address,
     execute_code,
 )
+from .forkdb import RPCDatabase, RPCError
 from .forks import Fork, fork_from_name
 from .machine import EVM, CallResult
 from .state import Account, Database, State, to_address
@@ -48,6 +49,8 @@ __all__ = [
     "Fork",
     "InvalidTransaction",
     "Log",
+    "RPCDatabase",
+    "RPCError",
     "State",
     "Transaction",
     "TransactionResult",
