@@ -7,7 +7,7 @@ call or creation, refund, pay the coinbase, delete accounts) -> commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from . import _core
 from .crypto import keccak256
@@ -23,6 +23,9 @@ from .transaction import (
 )
 
 _core.check_transaction_constants()
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tracing import Tracer
 
 __all__ = [
     "Log",
@@ -82,7 +85,7 @@ def compute_contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak256(rlp_encode([sender, nonce]))[12:]
 
 
-def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Any = None) -> "_core.VM":
+def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None) -> "_core.VM":
     """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
     return _core.VM(
         state,
@@ -145,7 +148,7 @@ def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fo
 
 
 def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
-                      tracer: Any = None) -> TransactionResult:
+                      tracer: Optional["Tracer"] = None) -> TransactionResult:
     """Validate and execute ``tx`` on ``state`` under ``fork``.
 
     An invalid transaction raises :class:`evm.transaction.InvalidTransaction`
@@ -162,7 +165,7 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
 
 def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, value: int = 0,
                  fork: Fork = Fork.CANCUN, create: bool = False, state: Optional[State] = None,
-                 env: Optional[BlockEnv] = None, tracer: Any = None,
+                 env: Optional[BlockEnv] = None, tracer: Optional["Tracer"] = None,
                  caller: bytes = DEFAULT_CALLER, address: bytes = DEFAULT_CONTRACT) -> ExecutionResult:
     """Run ``code`` directly, like go-ethereum's ``evm run``.
 

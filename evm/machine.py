@@ -10,13 +10,16 @@ want them there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from .env import BlockEnv
 from .executor import Log, TransactionResult, _logs, _make_vm, commit_changes, execute_transaction
 from .forks import Fork
 from .state import Account, State, to_address
 from .transaction import Transaction, validate_transaction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tracing import Tracer
 
 __all__ = ["EVM", "CallResult"]
 
@@ -44,7 +47,7 @@ class EVM:
     """
 
     def __init__(self, state: Optional[State] = None, fork: Fork = Fork.CANCUN,
-                 env: Optional[BlockEnv] = None, tracer: Any = None) -> None:
+                 env: Optional[BlockEnv] = None, tracer: Optional["Tracer"] = None) -> None:
         self.state = state if state is not None else State()
         self.fork = Fork(fork)
         self.env = env if env is not None else BlockEnv()

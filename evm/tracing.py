@@ -20,7 +20,7 @@ is left out, as the spec does.
 Hooks (all called by the core; ``depth`` is 1-based)::
 
     op_start(pc, op, gas_left, memory_size, stack, depth, return_data, refund, memory=None)
-    op_gas(gas_cost, refund=None)   # optional: the instruction's gas charge (spec GasAndRefund)
+    op_gas(gas_cost, refund=None)   # the instruction's gas charge (spec GasAndRefund)
     op_end(gas_left, refund=None)
     op_exception(error)             # spec exception class name, "Revert" included
     precompile_start(address); precompile_end()
@@ -44,11 +44,39 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict, List, Optional, TextIO
+from typing import Any, Dict, List, Optional, Protocol, TextIO, runtime_checkable
 
 from .forks import Fork
 
-__all__ = ["EIP3155Tracer", "spec_op_name", "write_state_root"]
+__all__ = ["Tracer", "EIP3155Tracer", "spec_op_name", "write_state_root"]
+
+
+@runtime_checkable
+class Tracer(Protocol):
+    """What the compiled core calls on a tracer (all hooks are required;
+    ``depth`` is 1-based). With a tracer the core runs its traced loop."""
+
+    def op_start(self, pc: int, op: int, gas_left: int, memory_size: int, stack: List[int], depth: int,
+                 return_data: bytes, refund: int, memory: Optional[bytes] = None) -> None:
+        """An instruction is about to run."""
+
+    def op_gas(self, gas_cost: int, refund: Optional[int] = None) -> None:
+        """The running instruction charges ``gas_cost`` (before the out-of-gas check)."""
+
+    def op_end(self, gas_left: int, refund: Optional[int] = None) -> None:
+        """The instruction finished normally."""
+
+    def op_exception(self, error: str) -> None:
+        """The instruction ended its frame with ``error`` (a spec exception name)."""
+
+    def precompile_start(self, address: bytes) -> None:
+        """A precompile runs."""
+
+    def precompile_end(self) -> None:
+        """The precompile returned normally."""
+
+    def tx_end(self, gas_used: int, output: bytes, error: Optional[str]) -> None:
+        """The top frame ended."""
 
 # Spellings of the execution specs' ``Ops`` enum where they differ from
 # evm.opcodes (the spec's name is what the trace prints).

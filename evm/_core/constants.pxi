@@ -54,6 +54,9 @@ cdef enum:
     F_OSAKA = 14
     N_FORKS = 15
 
+#: EIP-7702: a delegation designator is this marker followed by an address.
+cdef bytes EOA_DELEGATION_MARKER = b"\xef\x01\x00"
+
 #: A gas cost that no gas limit can pay: saturated arithmetic ends here.
 cdef uint64_t GAS_SAT = UINT64_MAX
 
@@ -102,7 +105,7 @@ def check_transaction_constants():
                         ("EOA_DELEGATED_CODE_LENGTH", EOA_DELEGATED_CODE_LENGTH)):
         if getattr(_transaction, name) != value:
             raise ImportError(f"evm._core's {name} = {value} differs from evm.transaction: rebuild it")
-    if _transaction.EOA_DELEGATION_MARKER != b"\xef\x01\x00":
+    if _transaction.EOA_DELEGATION_MARKER != EOA_DELEGATION_MARKER:
         raise ImportError("evm._core's EIP-7702 marker differs from evm.transaction")
 
 _check_constants()

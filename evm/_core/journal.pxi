@@ -57,7 +57,7 @@ cdef inline const uint8_t* delegation_target(object code) noexcept:
     if PyBytes_GET_SIZE(code) != EOA_DELEGATED_CODE_LENGTH:
         return NULL
     p = <const uint8_t*>PyBytes_AS_STRING(code)
-    if p[0] != 0xEF or p[1] != 0x01 or p[2] != 0x00:
+    if memcmp(p, <const char*>EOA_DELEGATION_MARKER, 3) != 0:
         return NULL
     return p + 3
 

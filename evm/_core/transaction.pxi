@@ -62,7 +62,7 @@ cdef int64_t set_delegation(VM vm, object authorizations) except -1:
             continue
         if j.exists(e):
             refund += PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST
-        j.set_code(e, b"" if address == b"\0" * 20 else b"\xef\x01\x00" + address)
+        j.set_code(e, b"" if address == b"\0" * 20 else EOA_DELEGATION_MARKER + address)
         j.increment_nonce(e)
     return refund
 

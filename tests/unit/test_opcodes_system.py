@@ -798,3 +798,33 @@ def test_eip7702_designator_is_plain_code_before_prague():
     r = run(ret_top(call(DELEGATOR, gas=10_000)), state=delegation_world(), fork=Fork.CANCUN)
     assert word(r) == 0
     assert r.gas_used == 21 + GAS_COLD + 10_000 + RETURN_TOP_GAS
+
+
+# -- touch_account before Spurious Dragon --------------------------------------
+# The spec's process_message touches its target first; in Frontier, Homestead
+# and Tangerine Whistle touch_account creates a missing account (there is no
+# EIP-161 cleanup), inside the frame's snapshot. Found by differential fuzzing:
+# cyevm charged GAS_NEW_ACCOUNT but never created the account.
+
+@pytest.mark.parametrize("fork", [Fork.FRONTIER, Fork.HOMESTEAD, Fork.TANGERINE_WHISTLE])
+def test_call_to_a_missing_account_creates_it_before_spurious_dragon(fork):
+    r = run(call(NOBODY, gas=50_000), fork=fork, state=world())
+    assert r.success
+    assert NOBODY in r.state.accounts
+    acct = r.state.accounts[NOBODY]
+    assert (acct.nonce, acct.balance, acct.code) == (0, 0, b"")
+
+
+@pytest.mark.parametrize("fork", [Fork.SPURIOUS_DRAGON, Fork.BYZANTIUM, Fork.LONDON, Fork.CANCUN])
+def test_call_to_a_missing_account_leaves_no_account_from_spurious_dragon(fork):
+    r = run(call(NOBODY, gas=50_000), fork=fork, state=world())
+    assert r.success
+    assert NOBODY not in r.state.accounts  # touched and empty: deleted (EIP-161), or never made
+
+
+def test_a_call_that_cannot_start_does_not_create_its_target_in_frontier():
+    # value above the caller's balance: process_message never runs, so no touch
+    missing = bytes.fromhex("000000000000000000000000000000000000beef")
+    r = run(call(missing, gas=100, value=10**30), fork=Fork.FRONTIER, state=world(contract_balance=1))
+    assert r.success
+    assert missing not in r.state.accounts
