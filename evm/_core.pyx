@@ -18,6 +18,7 @@ edge. The parts follow the execution specs' layout (see ARCHITECTURE.md):
     tracing.pxi      what the traced loop reports to a tracer
     gas.pxi          charge_gas: the one place an instruction pays dynamic gas
     constants.pxi    forks and gas constants (checked against evm.forks/evm.gas)
+    crypto.pxi       hash kernels in C for the precompiles (BLAKE2F)
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uint64_t, int64_t, INT64_MAX, UINT64_MAX
 from libc.string cimport memcpy, memset, memcmp, memmove
@@ -52,3 +53,4 @@ include "_core/interpreter.pxi"
 include "_core/message.pxi"
 include "_core/transaction.pxi"
 include "_core/vm.pxi"
+include "_core/crypto.pxi"

@@ -5,11 +5,10 @@ Input is exactly 213 bytes: ``rounds`` (4 bytes, big-endian), the state ``h``
 counters ``t0, t1`` (2 words) and the final-block flag ``f`` (one byte, 0 or 1).
 Output is the new state ``h`` (64 bytes). Gas is one per round.
 
-hashlib's BLAKE2b has a fixed round count, so F is written out here
-(RFC 7693, section 3.2) with the number of rounds as a parameter. The state
-tests ask for up to 8 million rounds, about 25 us each in Python, so when the
-Rust extension ``blake2b-py`` (the one py-evm uses) is installed it computes F
-instead; :func:`blake2b_compress` stays the reference and the fallback.
+hashlib's BLAKE2b has a fixed round count, so F is computed by the compiled
+core (``evm/_blake2f.h``, without the GIL): the state tests ask for up to
+2^32 - 1 rounds. :func:`blake2b_compress` is the same function in Python
+(RFC 7693, section 3.2), the reference the tests check the C code against.
 """
 from __future__ import annotations
 
@@ -19,10 +18,7 @@ from typing import List, Sequence
 from ..forks import Fork
 from ._common import PrecompileFailure
 
-try:
-    from blake2b import compress as _native_compress
-except ImportError:  # pragma: no cover - optional accelerator
-    _native_compress = None
+from .._core import blake2f_compress as _blake2f_compress
 
 __all__ = ["GAS_BLAKE2_PER_ROUND", "blake2b_compress", "blake2f", "blake2f_gas"]
 
@@ -98,12 +94,6 @@ def blake2f(data: bytes) -> bytes:
     """Run BLAKE2F on a 213-byte input; a final-block flag other than 0/1 fails."""
     if len(data) != _INPUT_LENGTH:
         raise PrecompileFailure("BLAKE2F input must be 213 bytes")
-    rounds = int.from_bytes(data[:4], "big")
-    words = struct.unpack("<8Q16Q2Q", data[4:212])
-    flag = data[212]
-    if flag > 1:
+    if data[212] > 1:
         raise PrecompileFailure("BLAKE2F final-block flag must be 0 or 1")
-    h, m, t0, t1 = words[:8], words[8:24], words[24], words[25]
-    if _native_compress is not None:
-        return bytes(_native_compress(rounds, list(h), list(m), [t0, t1], flag == 1))
-    return struct.pack("<8Q", *blake2b_compress(rounds, h, m, t0, t1, flag == 1))
+    return _blake2f_compress(bytes(data))

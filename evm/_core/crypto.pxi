@@ -1,0 +1,27 @@
+# Hash kernels in C that the precompiles call (keccak256 is in _keccak.h).
+
+cdef extern from "_blake2f.h":
+    void evm_blake2f(uint32_t rounds, uint64_t* h, const uint64_t* m, uint64_t t0, uint64_t t1,
+                     int last) noexcept nogil
+
+def blake2f_compress(bytes data):
+    """BLAKE2F (EIP-152) on its 213-byte input: rounds (4 bytes big-endian),
+    h (8 little-endian words), m (16 words), t0, t1, final flag (0 or 1).
+    Returns the new state h (64 bytes). Runs without the GIL."""
+    cdef uint64_t h[8]
+    cdef uint64_t m[16]
+    cdef uint64_t t[2]
+    cdef const uint8_t* p
+    cdef uint32_t rounds
+    cdef int last
+    if len(data) != 213 or data[212] > 1:
+        raise ValueError("BLAKE2F input must be 213 bytes ending in a 0 or 1 flag")
+    p = <const uint8_t*>PyBytes_AS_STRING(data)
+    rounds = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+    memcpy(h, p + 4, 64)  # little-endian words on a little-endian machine
+    memcpy(m, p + 68, 128)
+    memcpy(t, p + 196, 16)
+    last = p[212]
+    with nogil:
+        evm_blake2f(rounds, h, m, t[0], t[1], last)
+    return PyBytes_FromStringAndSize(<const char*>h, 64)
