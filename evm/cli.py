@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_bench_parser(sub)
 
+    from .tools.t8n import add_parser as _add_t8n_parser
+
+    _add_t8n_parser(sub)
     bt = sub.add_parser(
         "blocktest",
         help="run blockchain-test fixtures (BlockchainTests / EEST blockchain_test JSON)",
@@ -527,6 +530,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .tools.blocktest import main as blocktest_main
 
             return blocktest_main(args, sys.stdout, sys.stderr)
+        if args.command == "t8n":
+            from .tools.t8n import main as t8n_main
+
+            return t8n_main(args, sys.stdin, sys.stdout, sys.stderr)
         parser.print_help(sys.stderr)
         return 2
     except UsageError as e:

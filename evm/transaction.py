@@ -884,6 +884,21 @@ class SignedTransaction:
             self.__dict__["_sender_cache"] = cached
         return cached[1]
 
+    @classmethod
+    def from_transaction(cls, tx: Transaction, v: int, r: int, s: int,
+                         chain_id: Optional[int] = None) -> "SignedTransaction":
+        """The fields of ``tx`` (its ``sender`` aside) with the signature ``v, r, s``."""
+        t = tx.tx_type
+        return cls(
+            tx_type=t, nonce=tx.nonce, gas_limit=tx.gas_limit, to=tx.to, value=tx.value, data=tx.data,
+            v=v, r=r, s=s, chain_id=chain_id, gas_price=tx.gas_price,
+            max_priority_fee_per_gas=tx.max_priority_fee_per_gas, max_fee_per_gas=tx.max_fee_per_gas,
+            access_list=list(tx.access_list) if tx.access_list is not None else ([] if t else None),
+            max_fee_per_blob_gas=tx.max_fee_per_blob_gas,
+            blob_versioned_hashes=list(tx.blob_versioned_hashes),
+            authorization_list=list(tx.authorization_list) if tx.authorization_list is not None else None,
+        )
+
     def to_transaction(self, sender: Optional[bytes] = None) -> Transaction:
         """The executable :class:`Transaction` (``sender`` defaults to the recovered one)."""
         kwargs: dict = dict(
@@ -1152,15 +1167,7 @@ def sign_transaction(tx: Transaction, secret_key: bytes, chain_id: Optional[int]
     t = tx.tx_type
     if t and chain_id is None:
         raise ValueError(f"a type {t} transaction needs a chain_id")
-    stx = SignedTransaction(
-        tx_type=t, nonce=tx.nonce, gas_limit=tx.gas_limit, to=tx.to, value=tx.value, data=tx.data,
-        v=0, r=0, s=0, chain_id=chain_id, gas_price=tx.gas_price,
-        max_priority_fee_per_gas=tx.max_priority_fee_per_gas, max_fee_per_gas=tx.max_fee_per_gas,
-        access_list=list(tx.access_list) if tx.access_list is not None else ([] if t else None),
-        max_fee_per_blob_gas=tx.max_fee_per_blob_gas,
-        blob_versioned_hashes=list(tx.blob_versioned_hashes),
-        authorization_list=list(tx.authorization_list) if tx.authorization_list is not None else None,
-    )
+    stx = SignedTransaction.from_transaction(tx, 0, 0, 0, chain_id)
     signature = coincurve.PrivateKey(key).sign_recoverable(stx.signing_hash(), hasher=None)
     stx.r = int.from_bytes(signature[:32], "big")
     stx.s = int.from_bytes(signature[32:64], "big")

@@ -93,27 +93,33 @@ def block_env(header: Header, fork: Fork, chain_id: int) -> BlockEnv:
     )
 
 
-def _credit(state: State, address: bytes, amount: int) -> None:
-    """Add ``amount`` wei to ``address``; an account left empty is removed
-    (the spec's ``modify_state`` after EIP-161)."""
+def _credit(state: State, address: bytes, amount: int, fork: Fork) -> None:
+    """Add ``amount`` wei to ``address`` (the spec's ``modify_state``): the
+    account is created if missing and, from Paris on, removed if left empty."""
     acct = state.accounts.get(address)
     if acct is None:
         acct = Account()
     acct.balance += amount
-    if acct.is_empty() and not acct.storage:
+    if fork >= Fork.PARIS and acct.is_empty():
         state.accounts.pop(address, None)
     else:
         state.accounts[address] = acct
 
 
 def apply_body(state: State, header: Header, transactions: Sequence[SignedTransaction],
-               ommers: Sequence[Header], withdrawals: Optional[Sequence[Withdrawal]], fork: Fork,
-               chain_id: int = 1, tracer: Any = None) -> BlockOutput:
+               ommers: Sequence[Any], withdrawals: Optional[Sequence[Withdrawal]], fork: Fork,
+               chain_id: int = 1, tracer: Any = None, *, rejected: Optional[List[Tuple[int, Exception]]] = None,
+               reward: Optional[int] = None, tracer_for: Any = None) -> BlockOutput:
     """Run a block's body on ``state`` (modified in place); return its output.
 
     Raises :class:`InvalidBlock` if a transaction cannot be included or a
-    checked system call fails. ``state.block_hashes`` must hold the hashes
-    BLOCKHASH may read.
+    checked system call fails; with a ``rejected`` list, an invalid
+    transaction is instead recorded there as ``(index, error)`` and left out
+    (what a block builder or ``evm t8n`` does). ``state.block_hashes`` must
+    hold the hashes BLOCKHASH may read. ``ommers`` are objects with
+    ``number`` and ``coinbase``; ``reward`` overrides the fork's block reward
+    (before Paris; a negative one pays nothing at all). ``tracer_for(index,
+    signed_tx)``, if given, makes the tracer of each transaction.
     """
     env = block_env(header, fork, chain_id)
     out = BlockOutput()
@@ -124,6 +130,8 @@ def apply_body(state: State, header: Header, transactions: Sequence[SignedTransa
 
     blob_limit = max_blob_gas_per_block(fork)
     for i, stx in enumerate(transactions):
+        if tracer_for is not None:
+            tracer = tracer_for(i, stx)
         try:
             tx = check_signed_transaction(stx, fork, chain_id)
             # fork.py: check_transaction, against what is left of the block
@@ -136,7 +144,10 @@ def apply_body(state: State, header: Header, transactions: Sequence[SignedTransa
                     f"blob gas {blob_gas} above the {blob_limit - out.blob_gas_used} left in the block")
             result = apply_transaction(state, env, tx, fork, tracer=tracer)
         except InvalidTransaction as e:
-            raise InvalidBlock(f"transaction {i}: {e.args[0]}", f"TransactionException.{e.name}") from None
+            if rejected is None:
+                raise InvalidBlock(f"transaction {i}: {e.args[0]}", f"TransactionException.{e.name}") from None
+            rejected.append((i, e))
+            continue
         out.gas_used += result.gas_used
         out.blob_gas_used += blob_gas
         post_state = state_root(state) if fork < Fork.BYZANTIUM else None
@@ -147,20 +158,19 @@ def apply_body(state: State, header: Header, transactions: Sequence[SignedTransa
 
     if fork >= Fork.SHANGHAI:
         for w in withdrawals or ():
-            _credit(state, w.address, w.amount * _GWEI)
+            _credit(state, w.address, w.amount * _GWEI, fork)
     if fork >= Fork.PRAGUE:
         out.requests = process_general_purpose_requests(state, env, fork, out.logs)
-    if fork < Fork.PARIS:
-        _pay_rewards(state, header, ommers, fork)
+    if fork < Fork.PARIS and (reward is None or reward >= 0):
+        _pay_rewards(state, header, ommers, block_reward(fork) if reward is None else reward, fork)
     return out
 
 
-def _pay_rewards(state: State, header: Header, ommers: Sequence[Header], fork: Fork) -> None:
+def _pay_rewards(state: State, header: Header, ommers: Sequence[Any], reward: int, fork: Fork) -> None:
     """The miner's reward plus 1/32 per ommer; each ommer's miner (8 - age)/8 of the reward."""
-    reward = block_reward(fork)
-    _credit(state, header.coinbase, reward + len(ommers) * (reward // 32))
+    _credit(state, header.coinbase, reward + len(ommers) * (reward // 32), fork)
     for ommer in ommers:
-        _credit(state, ommer.coinbase, (8 - (header.number - ommer.number)) * reward // 8)
+        _credit(state, ommer.coinbase, (8 - (header.number - ommer.number)) * reward // 8, fork)
 
 
 def validate_header(header: Header, parent: Header, fork: Fork) -> None:
