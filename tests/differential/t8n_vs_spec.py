@@ -26,7 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from evm.forks import Fork, fork_from_name
+from evm.forks import FIXTURE_NAMES, Fork, fork_from_name
 from evm.tools.t8n import T8nError, transition
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -40,10 +40,29 @@ _SPEC_FORK = {Fork.TANGERINE_WHISTLE: "EIP150", Fork.SPURIOUS_DRAGON: "EIP158",
               Fork.PETERSBURG: "ConstantinopleFix"}
 
 
-def make_inputs(path: Path, per_file: int = 1) -> Iterator[Tuple[str, Fork, Dict[str, Any]]]:
-    """(case id, fork, {"alloc", "env", "txs"}) for the cases of one state-test file."""
+def _first_fork(test: Dict[str, Any]) -> Fork:
+    """The first fork whose rules accept the test's transaction type."""
+    t = test["transaction"]
+    if "authorizationList" in t:
+        return Fork.PRAGUE
+    if "maxFeePerBlobGas" in t:
+        return Fork.CANCUN
+    if "maxFeePerGas" in t:
+        return Fork.LONDON
+    return Fork.BERLIN if any(a is not None for a in t.get("accessLists") or []) else Fork.FRONTIER
+
+
+def make_inputs(path: Path, per_file: int = 1, other_forks: bool = False) -> Iterator[Tuple[str, Fork, Dict[str, Any]]]:
+    """(case id, fork, {"alloc", "env", "txs"}) for the cases of one state-test file; with
+    ``other_forks`` also each test's first case under every other fork its transaction exists in."""
     for name, test in json.loads(path.read_text()).items():
-        done = 0
+        if other_forks and test.get("post"):
+            listed = {fork_from_name(f) for f in test["post"] if f in FIXTURE_NAMES}
+            first = next(iter(test["post"].values()))[0]
+            for fork in Fork:
+                if fork >= _first_fork(test) and fork not in listed and fork != Fork.CONSTANTINOPLE:
+                    yield (f"{path.name}::{name}[as {fork.fixture_name}]", fork,
+                           _case(test, fork, first["indexes"], 0))
         for fork_name, entries in test.get("post", {}).items():
             try:
                 fork = fork_from_name(fork_name)
@@ -51,10 +70,7 @@ def make_inputs(path: Path, per_file: int = 1) -> Iterator[Tuple[str, Fork, Dict
                 continue
             if fork == Fork.CONSTANTINOPLE:  # the specs have Petersburg's rules under that name
                 continue
-            for k, post in enumerate(entries):
-                if done >= per_file * len(test["post"]):
-                    break
-                done += 1
+            for k, post in enumerate(entries[:per_file]):
                 yield f"{path.name}::{name}[{fork_name}][{k}]", fork, _case(test, fork, post["indexes"], k)
 
 
@@ -77,12 +93,14 @@ def _case(test: Dict[str, Any], fork: Fork, idx: Dict[str, int], k: int) -> Dict
                            "blockHashes": {hex(n): "0x" + (n + 1).to_bytes(32, "big").hex()
                                            for n in range(max(0, number - 256), number)}}
     derive = k % 2 == 1  # every other case gives parent fields instead of current values
+    # a proof-of-work difficulty (a Paris-era test has 0 there)
+    difficulty = hex(max(int(e.get("currentDifficulty", "0x0"), 16), 0x20000))
     if fork >= Fork.PARIS:
         env["currentRandom"] = e.get("currentRandom", "0x0")
     elif derive:
-        env.update(parentDifficulty=e.get("currentDifficulty", "0x20000"), parentTimestamp="0x0")
+        env.update(parentDifficulty=difficulty, parentTimestamp="0x0")
     else:
-        env["currentDifficulty"] = e.get("currentDifficulty", "0x20000")
+        env["currentDifficulty"] = difficulty
     if fork >= Fork.LONDON:
         base = int(e.get("currentBaseFee", "0xa"), 16)
         if derive:
@@ -161,21 +179,30 @@ def compare(case_id: str, fork: Fork, inputs: Dict[str, Any]) -> List[str]:
     return differences(ours, spec)
 
 
-def sample(folders: List[Path], per_fork: int, per_file: int = 1) -> List[Tuple[str, Fork, Dict[str, Any]]]:
-    """Up to ``per_fork`` inputs for each fork, from the state tests under ``folders``, spread over the files
-    (a file gives at most ``per_file`` post entries per fork, in every pass over the files)."""
+def sample(folders: List[Path], per_fork: int, per_file: int = 1,
+           other_forks: bool = True) -> List[Tuple[str, Fork, Dict[str, Any]]]:
+    """Up to ``per_fork`` inputs for each fork, from the state tests under ``folders`` (a test gives
+    at most ``per_file`` post entries per fork; with ``other_forks`` the first one also runs under
+    the forks the fixtures lack, e.g. Cancun tests as Frontier)."""
     files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.json"))
-    chosen: Dict[Fork, List[Tuple[str, Fork, Dict[str, Any]]]] = {}
+    native: Dict[Fork, List[Tuple[str, Fork, Dict[str, Any]]]] = {}
+    borrowed: Dict[Fork, List[Tuple[str, Fork, Dict[str, Any]]]] = {}
     for path in files:
         try:
-            cases = list(make_inputs(path, per_file))
+            cases = list(make_inputs(path, per_file, other_forks))
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not a state-test file
         for case in cases:
-            bucket = chosen.setdefault(case[1], [])
-            if len(bucket) < per_fork:
-                bucket.append(case)
-    return [case for fork in sorted(chosen) for case in chosen[fork]]
+            (borrowed if "[as " in case[0] else native).setdefault(case[1], []).append(case)
+
+    def spread(items: List[Any], n: int) -> List[Any]:  # n items evenly spaced over the list
+        return items if len(items) <= n else [items[i * len(items) // n] for i in range(n)]
+
+    out = []
+    for fork in sorted(set(native) | set(borrowed)):
+        mine = spread(native.get(fork, []), per_fork)
+        out += mine + spread(borrowed.get(fork, []), per_fork - len(mine))
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
