@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence
 
-from ..rlp import RLPDecodingError, decode as rlp_decode, encode as rlp_encode
+from ..rlp import encode as rlp_encode
 from ..transaction import InvalidTransaction, SignedTransaction, decode_block_transaction
 from ..trie import trie_root
-from .header import Header, InvalidBlock
+from .header import Header, InvalidBlock, decode_rlp
 
 __all__ = ["Withdrawal", "Block", "transactions_root", "receipts_root", "withdrawals_root"]
 
@@ -107,10 +107,7 @@ class Block:
     @classmethod
     def decode(cls, raw: bytes) -> "Block":
         """Decode a block from its RLP. Raises :class:`InvalidBlock` naming what is malformed."""
-        try:
-            item = rlp_decode(raw)
-        except RLPDecodingError as e:
-            raise InvalidBlock(f"block: bad RLP: {e}", "BlockException.RLP_STRUCTURES_ENCODING") from None
+        item = decode_rlp(raw, "block")
         if not isinstance(item, list) or len(item) not in (3, 4):
             raise InvalidBlock("block: expected [header, transactions, ommers(, withdrawals)]",
                                "BlockException.RLP_STRUCTURES_ENCODING")

@@ -62,6 +62,14 @@ class InvalidBlock(Exception):
         return f"{self.name}: {self.args[0]}"
 
 
+def decode_rlp(raw: bytes, what: str) -> Any:
+    """``raw`` decoded as RLP, or :class:`InvalidBlock` naming ``what`` is malformed."""
+    try:
+        return rlp_decode(raw)
+    except RLPDecodingError as e:
+        raise InvalidBlock(f"{what}: bad RLP: {e}", "BlockException.RLP_STRUCTURES_ENCODING") from None
+
+
 # (name, kind, first fork); kind: "h32" hash, "addr", "bloom", "nonce", "u64", "u256", "bytes".
 _FIELDS = (
     ("parent_hash", "h32", Fork.FRONTIER),
@@ -173,11 +181,7 @@ class Header:
     @classmethod
     def decode(cls, raw: bytes) -> "Header":
         """Decode a header from its RLP."""
-        try:
-            item = rlp_decode(raw)
-        except RLPDecodingError as e:
-            raise InvalidBlock(f"header: bad RLP: {e}", "BlockException.RLP_STRUCTURES_ENCODING") from None
-        return cls.from_rlp_item(item)
+        return cls.from_rlp_item(decode_rlp(raw, "header"))
 
     @classmethod
     def from_rlp_item(cls, item: Any) -> "Header":
