@@ -366,6 +366,8 @@ def transition(alloc: Any, env: Any, txs: Any, fork: Fork, chain_id: int = 1, re
 
 
 # --- command line ---------------------------------------------------------------------
+# geth's names of forks that only moved the difficulty bomb: the rules of the fork before
+_FORK_ALIASES = {"GrayGlacier": "London", "ArrowGlacier": "London", "MuirGlacier": "Istanbul"}
 _FORK_LIST = ", ".join(sorted(FIXTURE_NAMES, key=lambda n: (FIXTURE_NAMES[n], n)))
 
 
@@ -393,6 +395,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--state.reward", dest="state_reward", default=None, metavar="N",
                    help="block reward in wei before Paris (-1: none; default: the fork's)")
     p.add_argument("--trace", action="store_true", help="write trace-<index>-<txhash>.jsonl per transaction")
+    p.add_argument("--stream", action="store_true",
+                   help="serve transitions: one JSON request per stdin line ({alloc, env, txs[, fork, chainid, "
+                        "reward]}), one JSON line back ({result, alloc, body} or {error, code})")
 
 
 def _read_json(path: str, stdin_obj: Optional[Dict[str, Any]], key: str) -> Any:
@@ -411,18 +416,23 @@ def _read_json(path: str, stdin_obj: Optional[Dict[str, Any]], key: str) -> Any:
         raise T8nError(EXIT_JSON, f"{key} file {path!r} is not JSON: {e}") from None
 
 
-def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    name = {"GrayGlacier": "London", "ArrowGlacier": "London", "MuirGlacier": "Istanbul",
-            "Merge": "Paris"}.get(args.state_fork, args.state_fork)
-    try:
-        fork = fork_from_name(name)
-    except ValueError as e:
-        raise T8nError(EXIT_CONFIG, str(e)) from None
+def _int_options(args: Any) -> Tuple[int, Optional[int]]:
+    """``--state.chainid`` and ``--state.reward`` as integers (decimal or 0x-hex)."""
     try:
         chain_id = int(args.state_chainid, 0)
         reward = int(args.state_reward, 0) if args.state_reward is not None else None
     except ValueError:
         raise T8nError(EXIT_CONFIG, "--state.chainid and --state.reward take integers") from None
+    return chain_id, reward
+
+
+def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    name = _FORK_ALIASES.get(args.state_fork, args.state_fork)
+    try:
+        fork = fork_from_name(name)
+    except ValueError as e:
+        raise T8nError(EXIT_CONFIG, str(e)) from None
+    chain_id, reward = _int_options(args)
     stdin_obj = None
     if "stdin" in (args.input_alloc, args.input_env, args.input_txs):
         try:
@@ -467,9 +477,49 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def stream(args: Any, stdin: TextIO, stdout: TextIO) -> int:
+    """``evm t8n --stream``: answer one transition per input line, so a filler keeps one process.
+
+    A request is ``{"alloc", "env", "txs"}`` plus optional ``"fork"``,
+    ``"chainid"`` and ``"reward"`` (default: the command-line options); the
+    answer is ``{"result", "alloc", "body"}``, or ``{"error", "code"}`` with
+    the exit code the same request would have given. Ends at end of input.
+    """
+    default_chain_id, default_reward = _int_options(args)
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            try:
+                request = json.loads(line)
+            except ValueError as e:
+                raise T8nError(EXIT_JSON, f"request is not JSON: {e}") from None
+            if not isinstance(request, dict):
+                raise T8nError(EXIT_JSON, "a request is a JSON object with alloc, env and txs")
+            try:
+                fork = fork_from_name(_FORK_ALIASES.get(str(request.get("fork", args.state_fork)),
+                                                        str(request.get("fork", args.state_fork))))
+            except ValueError as e:
+                raise T8nError(EXIT_CONFIG, str(e)) from None
+            chain_id = request.get("chainid", default_chain_id)
+            reward = request.get("reward", default_reward)
+            if not isinstance(chain_id, int) or not (reward is None or isinstance(reward, int)):
+                raise T8nError(EXIT_CONFIG, "chainid and reward are integers")
+            result, alloc, body = transition(request.get("alloc"), request.get("env"), request.get("txs"), fork,
+                                             chain_id, reward)
+            answer: Dict[str, Any] = {"result": result, "alloc": alloc, "body": body}
+        except T8nError as e:
+            answer = {"error": str(e), "code": e.code}
+        stdout.write(json.dumps(answer) + "\n")
+        stdout.flush()
+    return 0
+
+
 def main(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    """``evm t8n``: run one transition; return geth's exit code."""
+    """``evm t8n``: run one transition (or, with ``--stream``, many); return geth's exit code."""
     try:
+        if args.stream:
+            return stream(args, stdin, stdout)
         return _run(args, stdin, stdout, stderr)
     except T8nError as e:
         stderr.write(f"evm t8n: error: {e}\n")

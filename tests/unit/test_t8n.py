@@ -120,3 +120,19 @@ def test_exit_codes(tmp_path, args, files, code):
 def test_help_lists_the_forks():
     p = t8n("--help")
     assert p.returncode == 0 and "Prague" in p.stdout and "Frontier" in p.stdout
+
+
+def test_stream_mode_answers_each_line():
+    request = json.dumps({"alloc": ALLOC, "env": ENV, "txs": TXS, "fork": "Cancun"})
+    lines = "\n".join([request, "{not json", json.dumps({"alloc": {}, "env": ENV, "txs": [], "fork": "Nope"}),
+                       request]) + "\n"
+    p = t8n("--stream", stdin=lines)
+    assert p.returncode == 0, p.stderr
+    answers = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(answers) == 4
+    assert answers[0]["result"]["stateRoot"] == answers[3]["result"]["stateRoot"]
+    assert [r["index"] for r in answers[0]["result"]["rejected"]] == [1]
+    assert answers[1]["code"] == 10 and answers[2]["code"] == 3
+    one_shot = t8n("--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin", "--output.result",
+                   "stdout", "--state.fork", "Cancun", stdin=request)
+    assert json.loads(one_shot.stdout)["result"] == answers[0]["result"]
