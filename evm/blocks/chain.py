@@ -340,10 +340,7 @@ class Chain:
         output = apply_body(state, header, block.transactions, block.ommers, block.withdrawals, fork,
                             self.chain_id, tracer)
         self._check_output(block, output, state)
-        self.blocks[block.hash] = block
-        self.states[block.hash] = state
-        self.outputs[block.hash] = output
-        self.head = block
+        self._add(block, state, output)
         return block
 
     def _validate_ommers(self, block: Block, parent: Block) -> None:
@@ -455,4 +452,12 @@ class Chain:
         if fork >= Fork.PRAGUE:
             header.requests_hash = compute_requests_hash(output.requests)
         block = Block(header, list(transactions), list(ommers), withdrawals)
-        return self.import_block(block)
+        self._validate_ommers(block, parent)  # the caller's; the rest is valid by construction
+        self._add(block, state, output)
+        return block
+
+    def _add(self, block: Block, state: State, output: BlockOutput) -> None:
+        self.blocks[block.hash] = block
+        self.states[block.hash] = state
+        self.outputs[block.hash] = output
+        self.head = block

@@ -34,6 +34,7 @@ from ..statetest import (
     _failure,
     _get,
     _hex_bytes,
+    _hex_int,
     _one_line,
     _state_diff,
     build_state,
@@ -57,8 +58,6 @@ def run_case(name: str, test: Dict[str, Any], fork: Fork, path: str = "",
     chain_id = 1
     config = test.get("config")
     if isinstance(config, dict) and "chainid" in config:
-        from ..statetest import _hex_int
-
         chain_id = _hex_int(config["chainid"], "config.chainid")
     state = build_state(_get(test, "pre", name))
     genesis = Block.decode(_hex_bytes(_get(test, "genesisRLP", name), "genesisRLP"))

@@ -110,3 +110,14 @@ def test_logs_bloom_sets_three_bits_per_item():
     bloom = logs_bloom([Log(b"\x01" * 20, [b"\x02" * 32], b"")])
     assert sum(bin(b).count("1") for b in bloom) in range(2, 7)  # 2 items x 3 bits, collisions possible
     assert logs_bloom([]) == bytes(256)
+
+
+def test_built_blocks_import_elsewhere_once():
+    chain = _chain()
+    block = chain.build_block([_transfer(0)])
+    with pytest.raises(InvalidBlock) as info:
+        chain.import_block(block)
+    assert info.value.name == "BlockException.IMPORT_IMPOSSIBLE_DUPLICATE"
+    other = _chain()
+    assert other.import_block(block.encode()).hash == block.hash
+    assert other.state_at().accounts == chain.state_at().accounts
