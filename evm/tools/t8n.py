@@ -50,7 +50,7 @@ from ..transaction import (
 )
 from ..trie import logs_hash, state_root
 
-__all__ = ["T8nError", "transition", "add_parser", "main",
+__all__ = ["T8nError", "transition", "state_to_alloc", "add_parser", "main", "stream",
            "EXIT_EVM", "EXIT_CONFIG", "EXIT_JSON", "EXIT_IO", "EXIT_RLP"]
 
 EXIT_EVM, EXIT_CONFIG, EXIT_JSON, EXIT_IO, EXIT_RLP = 2, 3, 10, 11, 12
@@ -348,6 +348,13 @@ def transition(alloc: Any, env: Any, txs: Any, fork: Fork, chain_id: int = 1, re
         result["requestsHash"] = "0x" + compute_requests_hash(out.requests).hex()
         result["requests"] = ["0x" + r.hex() for r in out.requests]
 
+    body = "0x" + rlp_encode([stx.block_item() for stx in included]).hex()
+    return result, state_to_alloc(state), body
+
+
+def state_to_alloc(state: State) -> Dict[str, Any]:
+    """``state`` in geth's alloc JSON form (what ``--output.alloc`` writes): per address
+    ``balance``, and when set ``nonce``, ``code`` and ``storage`` (32-byte hex keys and values)."""
     alloc_json: Dict[str, Any] = {}
     for address in sorted(state.accounts):
         acct = state.accounts[address]
@@ -361,8 +368,7 @@ def transition(alloc: Any, env: Any, txs: Any, fork: Fork, chain_id: int = 1, re
         if storage:
             entry["storage"] = storage
         alloc_json["0x" + address.hex()] = entry
-    body = "0x" + rlp_encode([stx.block_item() for stx in included]).hex()
-    return result, alloc_json, body
+    return alloc_json
 
 
 # --- command line ---------------------------------------------------------------------
