@@ -6,7 +6,7 @@
     chain.state_at(block.number)
 """
 from .block import Block, Withdrawal, receipts_root, transactions_root, withdrawals_root
-from .chain import BlockOutput, Chain, apply_body, block_reward, validate_header
+from .chain import BlockOutput, Chain, ForkSchedule, apply_body, block_reward, validate_header
 from .header import (
     EMPTY_OMMER_HASH,
     Header,
@@ -24,6 +24,7 @@ __all__ = [
     "BlockOutput",
     "Chain",
     "EMPTY_OMMER_HASH",
+    "ForkSchedule",
     "Header",
     "InvalidBlock",
     "Receipt",

@@ -48,7 +48,7 @@ from .system import (
     process_history_storage,
 )
 
-__all__ = ["Chain", "BlockOutput", "apply_body", "validate_header", "block_reward", "MAX_RLP_BLOCK_SIZE"]
+__all__ = ["Chain", "ForkSchedule", "BlockOutput", "apply_body", "validate_header", "block_reward", "MAX_RLP_BLOCK_SIZE"]
 
 #: The clients' bound on a block gas limit (a signed 64-bit integer in geth
 #: and the others; the execution specs leave it unbounded).
@@ -67,6 +67,48 @@ def block_reward(fork: Fork) -> int:
     if fork >= Fork.BYZANTIUM:
         return 3 * 10**18
     return 5 * 10**18
+
+
+@dataclass(frozen=True)
+class ForkSchedule:
+    """Forks by activation, for a chain that crosses forks.
+
+    ``steps`` are ``(fork, first block number, first timestamp)`` in
+    activation order; a block runs under the last step whose number and
+    timestamp it has reached. :meth:`parse` reads the fixtures' transition
+    network names (``BerlinToLondonAt5``, ``ShanghaiToCancunAtTime15k``).
+    """
+
+    steps: Tuple[Tuple[Fork, int, int], ...]
+
+    def fork_at(self, number: int, timestamp: int) -> Fork:
+        """The fork of the block with ``number`` and ``timestamp``."""
+        current = self.steps[0][0]
+        for fork, first_block, first_time in self.steps:
+            if number >= first_block and timestamp >= first_time:
+                current = fork
+        return current
+
+    @classmethod
+    def single(cls, fork: Fork) -> "ForkSchedule":
+        """One fork from genesis on."""
+        return cls(((Fork(fork), 0, 0),))
+
+    @classmethod
+    def parse(cls, name: str) -> "ForkSchedule":
+        """A schedule from a transition network name; ``ValueError`` if it is not one
+        (or switches by total difficulty, which a proof-of-stake-only chain does not track)."""
+        import re
+
+        from ..forks import fork_from_name
+
+        m = re.fullmatch(r"([A-Za-z0-9]+?)To([A-Za-z0-9]+?)At(Time)?(\d+)(k?)", name)
+        if m is None:
+            raise ValueError(f"not a transition network: {name!r}")
+        before, after = fork_from_name(m.group(1)), fork_from_name(m.group(2))
+        at = int(m.group(4)) * (1000 if m.group(5) else 1)
+        step = (after, 0, at) if m.group(3) else (after, at, 0)
+        return cls(((before, 0, 0), step))
 
 
 @dataclass
@@ -189,7 +231,10 @@ def validate_header(header: Header, parent: Header, fork: Fork) -> None:
     if header.gas_limit > MAX_GAS_LIMIT:
         raise InvalidBlock(f"gas limit {header.gas_limit:#x} above {MAX_GAS_LIMIT:#x}",
                            "BlockException.GASLIMIT_TOO_BIG")
-    if not check_gas_limit(header.gas_limit, parent.gas_limit):
+    parent_gas_limit = parent.gas_limit
+    if fork >= Fork.LONDON and parent.base_fee_per_gas is None:
+        parent_gas_limit *= 2  # EIP-1559's first block: the target keeps the old limit (as geth checks it)
+    if not check_gas_limit(header.gas_limit, parent_gas_limit):
         raise InvalidBlock(f"gas limit {header.gas_limit} too far from the parent's {parent.gas_limit}",
                            "BlockException.INVALID_GASLIMIT")
     if fork >= Fork.LONDON:
@@ -236,22 +281,36 @@ class Chain:
     after every block is kept (:meth:`state_at`).
     """
 
-    def __init__(self, genesis: Union[Header, Block], state: State, fork: Fork, chain_id: int = 1) -> None:
-        self.fork = Fork(fork)
+    def __init__(self, genesis: Union[Header, Block], state: State, fork: Union[Fork, ForkSchedule],
+                 chain_id: int = 1) -> None:
+        self.schedule = fork if isinstance(fork, ForkSchedule) else ForkSchedule.single(fork)
         self.chain_id = chain_id
+        header = genesis.header if isinstance(genesis, Block) else genesis
+        genesis_fork = self.fork_of(header)
         block = genesis if isinstance(genesis, Block) else Block(
-            genesis, withdrawals=[] if self.fork >= Fork.SHANGHAI else None)
+            genesis, withdrawals=[] if genesis_fork >= Fork.SHANGHAI else None)
         self.blocks: Dict[bytes, Block] = {block.hash: block}
         self.states: Dict[bytes, State] = {block.hash: state.copy()}
         self.outputs: Dict[bytes, BlockOutput] = {block.hash: BlockOutput()}
         self.genesis = block
         self.head = block
 
+    def fork_of(self, header: Header) -> Fork:
+        """The fork a block with ``header`` runs under."""
+        return self.schedule.fork_at(header.number, header.timestamp)
+
+    @property
+    def fork(self) -> Fork:
+        """The fork of the head block."""
+        return self.fork_of(self.head.header)
+
     @classmethod
-    def from_genesis_state(cls, state: State, fork: Fork, chain_id: int = 1, **header_fields: Any) -> "Chain":
+    def from_genesis_state(cls, state: State, fork: Union[Fork, ForkSchedule], chain_id: int = 1,
+                           **header_fields: Any) -> "Chain":
         """A chain whose genesis header commits to ``state`` (its state root) and has
-        the fields of ``fork`` (``header_fields`` override the defaults)."""
-        fork = Fork(fork)
+        the fields of the genesis fork (``header_fields`` override the defaults)."""
+        schedule = fork if isinstance(fork, ForkSchedule) else ForkSchedule.single(fork)
+        fork = schedule.fork_at(0, header_fields.get("timestamp", 0))
         values: Dict[str, Any] = dict(state_root=state_root(state), gas_limit=30_000_000)
         if fork < Fork.PARIS:
             values["difficulty"] = 131072
@@ -264,7 +323,7 @@ class Chain:
         if fork >= Fork.PRAGUE:
             values["requests_hash"] = compute_requests_hash([])
         values.update(header_fields)
-        return cls(Header(**values), state, fork, chain_id)
+        return cls(Header(**values), state, schedule, chain_id)
 
     # -- reading -----------------------------------------------------------------
     def canonical(self) -> List[Block]:
@@ -316,8 +375,10 @@ class Chain:
             block = Block.decode(raw)
             size = len(raw)
         else:
-            size = len(block.encode()) if self.fork >= Fork.OSAKA else 0
-        fork = self.fork
+            size = -1
+        fork = self.fork_of(block.header)
+        if fork >= Fork.OSAKA and size < 0:
+            size = len(block.encode())
         if fork >= Fork.OSAKA and size > MAX_RLP_BLOCK_SIZE:
             raise InvalidBlock(f"block RLP is {size} bytes, at most {MAX_RLP_BLOCK_SIZE}",
                                "BlockException.RLP_BLOCK_LIMIT_EXCEEDED")
@@ -330,7 +391,7 @@ class Chain:
         if header.hash in self.blocks:
             raise InvalidBlock("block already imported", "BlockException.IMPORT_IMPOSSIBLE_DUPLICATE")
         validate_header(header, parent.header, fork)
-        self._validate_ommers(block, parent)
+        self._validate_ommers(block, parent, fork)
         if (block.withdrawals is not None) != (fork >= Fork.SHANGHAI):
             raise InvalidBlock("withdrawals are in blocks from Shanghai on, and only then",
                                "BlockException.INCORRECT_BLOCK_FORMAT")
@@ -339,12 +400,12 @@ class Chain:
         state.block_hashes = self._block_hashes(parent)
         output = apply_body(state, header, block.transactions, block.ommers, block.withdrawals, fork,
                             self.chain_id, tracer)
-        self._check_output(block, output, state)
+        self._check_output(block, output, state, fork)
         self._add(block, state, output)
         return block
 
-    def _validate_ommers(self, block: Block, parent: Block) -> None:
-        if self.fork >= Fork.PARIS:
+    def _validate_ommers(self, block: Block, parent: Block, fork: Fork) -> None:
+        if fork >= Fork.PARIS:
             if block.ommers:
                 raise InvalidBlock("no ommers after the merge", "BlockException.IMPORT_IMPOSSIBLE_UNCLES_OVER_PARIS")
             return
@@ -373,10 +434,10 @@ class Chain:
                 raise InvalidBlock("ommer's parent is not an ancestor", "BlockException.UNCLE_PARENT_INCORRECT")
             if not 1 <= block.number - ommer.number <= 6:
                 raise InvalidBlock("ommer is too old", "BlockException.UNCLE_IS_ANCESTOR")
-            validate_header(ommer, ommer_parent.header, self.fork)
+            validate_header(ommer, ommer_parent.header, self.fork_of(ommer))
 
-    def _check_output(self, block: Block, output: BlockOutput, state: State) -> None:
-        header, fork = block.header, self.fork
+    def _check_output(self, block: Block, output: BlockOutput, state: State, fork: Fork) -> None:
+        header = block.header
         checks: List[Tuple[bool, str, str]] = [
             (output.gas_used == header.gas_used, f"gas used {output.gas_used}, header says {header.gas_used}",
              "INVALID_GAS_USED"),
@@ -413,7 +474,6 @@ class Chain:
         are computed; ``timestamp`` defaults to the parent's + 12. Raises
         :class:`InvalidBlock` if a transaction cannot be included.
         """
-        fork = self.fork
         parent = self.head
         ph = parent.header
         values: Dict[str, Any] = dict(
@@ -422,6 +482,9 @@ class Chain:
             timestamp=ph.timestamp + 12 if timestamp is None else timestamp,
             extra_data=extra_data, prev_randao=prev_randao,
         )
+        fork = self.schedule.fork_at(values["number"], values["timestamp"])
+        if fork >= Fork.LONDON and ph.base_fee_per_gas is None and gas_limit is None:
+            values["gas_limit"] = ph.gas_limit * 2  # EIP-1559's first block doubles the limit, same target
         if fork < Fork.PARIS:
             from ..crypto import keccak256
             from ..rlp import encode as rlp_encode
@@ -452,7 +515,7 @@ class Chain:
         if fork >= Fork.PRAGUE:
             header.requests_hash = compute_requests_hash(output.requests)
         block = Block(header, list(transactions), list(ommers), withdrawals)
-        self._validate_ommers(block, parent)  # the caller's; the rest is valid by construction
+        self._validate_ommers(block, parent, fork)  # the caller's; the rest is valid by construction
         self._add(block, state, output)
         return block
 

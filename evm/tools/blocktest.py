@@ -17,8 +17,9 @@ A case gives one result dict, like ``evm statetest``'s::
      "rejected": [{"block": i, "expected": str, "got": str}, ...]}
 
 ``rejected`` lists the blocks the chain refused, with the fixture's expected
-exception and ours. Transition networks (``ShanghaiToCancunAtTime15k``) are
-skipped: a :class:`~evm.blocks.Chain` runs one fork.
+exception and ours. Transition networks (``BerlinToLondonAt5``,
+``ShanghaiToCancunAtTime15k``) run with a :class:`~evm.blocks.ForkSchedule`;
+those that switch by total difficulty are skipped.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Pattern, Sequence, TextIO, Union
 
-from ..blocks import Block, Chain, InvalidBlock
+from ..blocks import Block, Chain, ForkSchedule, InvalidBlock
 from ..forks import Fork, fork_from_name
 from ..statetest import (
     FixtureError,
@@ -50,9 +51,9 @@ _TRANSITION = re.compile(r"^[A-Za-z0-9]+To[A-Za-z0-9]+At[A-Za-z0-9]+$")
 _BLOCKCHAIN_KEYS = frozenset(("blocks", "genesisRLP", "genesisBlockHeader"))
 
 
-def run_case(name: str, test: Dict[str, Any], fork: Fork, path: str = "",
-             trace: Optional[TextIO] = None) -> Result:
-    """Run one blockchain test; return its result dict (never raises for a fixture problem)."""
+def run_case(name: str, test: Dict[str, Any], fork: Union[Fork, ForkSchedule], path: str = "",
+             trace: Optional[TextIO] = None, network: Optional[str] = None) -> Result:
+    """Run one blockchain test under ``fork`` (or a transition schedule); return its result dict."""
     from ..tracing import EIP3155Tracer, write_state_root
 
     chain_id = 1
@@ -76,7 +77,7 @@ def run_case(name: str, test: Dict[str, Any], fork: Fork, path: str = "",
     for i, entry in enumerate(blocks):
         expected = entry.get("expectException") if isinstance(entry, dict) else None
         got: Optional[InvalidBlock] = None
-        tracer = EIP3155Tracer(trace, fork=fork) if trace is not None else None
+        tracer = EIP3155Tracer(trace, fork=chain.fork) if trace is not None else None
         try:
             raw = _hex_bytes(_get(entry, "rlp", f"blocks[{i}]"), f"blocks[{i}].rlp")
         except FixtureError as e:
@@ -121,7 +122,8 @@ def run_case(name: str, test: Dict[str, Any], fork: Fork, path: str = "",
         else:
             raise FixtureError("neither postState nor postStateHash")
     return {
-        "name": name, "pass": error is None, "stateRoot": "0x" + got_root.hex(), "fork": fork.fixture_name,
+        "name": name, "pass": error is None, "stateRoot": "0x" + got_root.hex(),
+        "fork": network or chain.fork.fixture_name,
         "error": error, "file": path, "index": None, "rejected": rejected,
     }
 
@@ -170,21 +172,28 @@ def iter_file(path: Union[str, os.PathLike], fork: Union[str, Fork, None] = None
         if not isinstance(network, str):
             yield _failure(path, name, "not a blockchain test: no 'network'")
             continue
+        case_fork: Union[Fork, ForkSchedule]
         if _TRANSITION.match(network):
-            if fork_filter is None:
-                yield {"name": name, "pass": None, "stateRoot": None, "fork": network, "file": path,
-                       "index": None, "error": "transition network (one fork per chain)", "skipped": True}
+            try:
+                case_fork = ForkSchedule.parse(network)
+            except ValueError as e:
+                if fork_filter is None:
+                    yield {"name": name, "pass": None, "stateRoot": None, "fork": network, "file": path,
+                           "index": None, "error": f"unsupported transition: {e}", "skipped": True}
+                continue
+            forks = {step[0] for step in case_fork.steps}
+        else:
+            try:
+                case_fork = fork_from_name(network)
+            except ValueError as e:
+                if fork_filter is None:
+                    yield _failure(path, name, str(e), fork=network)
+                continue
+            forks = {case_fork}
+        if fork_filter is not None and fork_filter not in forks:
             continue
         try:
-            case_fork = fork_from_name(network)
-        except ValueError as e:
-            if fork_filter is None:
-                yield _failure(path, name, str(e), fork=network)
-            continue
-        if fork_filter is not None and case_fork != fork_filter:
-            continue
-        try:
-            yield run_case(name, test, case_fork, path, trace)
+            yield run_case(name, test, case_fork, path, trace, network)
         except (FixtureError, InvalidBlock) as e:
             yield _failure(path, name, _one_line(e), fork=network)
         except RecursionError:

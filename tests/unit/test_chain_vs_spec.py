@@ -104,21 +104,24 @@ def _transactions(fork: Fork, nonce: int):
     return txs
 
 
-def _spec_chain(fork: Fork, chain: Chain):
+def _spec_chain(fork: Fork, chain: Chain, at: bytes = b"", blocks=None):
+    """The specs' BlockChain for ``fork`` holding our state after block ``at`` (genesis by default)
+    and ``blocks`` (the genesis block by default)."""
     mod = importlib.import_module(f"ethereum.forks.{SPEC_NAMES[fork]}")
     fork_mod = importlib.import_module(f"{mod.__name__}.fork")
     state_mod = importlib.import_module(f"{mod.__name__}.state")
     types_mod = importlib.import_module(f"{mod.__name__}.fork_types")
     blocks_mod = importlib.import_module(f"{mod.__name__}.blocks")
     state = state_mod.State()
-    for address, acct in chain.states[chain.genesis.hash].accounts.items():
+    for address, acct in chain.states[at or chain.genesis.hash].accounts.items():
         state_mod.set_account(state, Bytes20(address),
                               types_mod.Account(nonce=Uint(acct.nonce), balance=U256(acct.balance),
                                                 code=Bytes(acct.code)))
         for key, value in acct.storage.items():
             state_mod.set_storage(state, Bytes20(address), Bytes32(key.to_bytes(32, "big")), U256(value))
-    genesis = rlp.decode_to(blocks_mod.Block, chain.genesis.encode())
-    return fork_mod, blocks_mod, fork_mod.BlockChain(blocks=[genesis], state=state, chain_id=U64(1)), state_mod
+    if blocks is None:
+        blocks = [rlp.decode_to(blocks_mod.Block, chain.genesis.encode())]
+    return fork_mod, blocks_mod, fork_mod.BlockChain(blocks=blocks, state=state, chain_id=U64(1)), state_mod
 
 
 @pytest.mark.parametrize("fork", list(SPEC_NAMES), ids=lambda f: f.fixture_name)
@@ -160,3 +163,39 @@ def test_built_blocks_are_valid_for_the_spec(fork: Fork, monkeypatch: pytest.Mon
     # the state of every block stays readable
     assert chain.state_at(0).accounts[SENDER].nonce == 0
     assert chain.state_at(3).accounts[SENDER].nonce == len(txs) + len(blobs) + 2
+
+
+@pytest.mark.parametrize("network", ["FrontierToHomesteadAt2", "BerlinToLondonAt2", "ParisToShanghaiAtTime30",
+                                     "ShanghaiToCancunAtTime30", "CancunToPragueAtTime30", "PragueToOsakaAtTime30"])
+def test_blocks_across_a_transition_are_valid_for_the_spec(network: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evm.blocks import ForkSchedule
+
+    schedule = ForkSchedule.parse(network)
+    before, after = schedule.steps[0][0], schedule.steps[1][0]
+    chain = Chain.from_genesis_state(_genesis_state(after), schedule)
+    built = []
+    nonce = 0
+    for _ in range(4):  # timestamps 12, 24, 36, 48 and numbers 1..4 cross the switch
+        fork = chain.schedule.fork_at(chain.head.number + 1, chain.head.header.timestamp + 12)
+        txs = _transactions(fork, nonce)[:3 if fork >= Fork.BERLIN else 2]
+        nonce += len(txs)
+        built.append(chain.build_block(txs, coinbase=MINER, prev_randao=b"\x05" * 32,
+                                       withdrawals=[Withdrawal(0, 1, MINER, 1)] if fork >= Fork.SHANGHAI else None))
+    assert {chain.fork_of(b.header) for b in built} == {before, after}
+
+    fork_mod, blocks_mod, spec_chain, state_mod = _spec_chain(before, chain)
+    for block in built:
+        fork = chain.fork_of(block.header)
+        if fork == after and not fork_mod.__name__.endswith(f".{SPEC_NAMES[after]}.fork"):
+            # the specs' forks do not share state objects: hand the new fork the state
+            # the old one has just checked (the parent's state root was compared)
+            fork_mod, blocks_mod, spec_chain, state_mod = _spec_chain(after, chain, block.header.parent_hash,
+                                                                      spec_chain.blocks)
+        if hasattr(fork_mod, "validate_proof_of_work"):
+            monkeypatch.setattr(fork_mod, "validate_proof_of_work", lambda header: None)
+        if hasattr(fork_mod, "FORK_CRITERIA") and fork == after and before < Fork.PARIS:
+            from ethereum.fork_criteria import ByBlockNumber
+
+            monkeypatch.setattr(fork_mod, "FORK_CRITERIA", ByBlockNumber(schedule.steps[1][1]))
+        fork_mod.state_transition(spec_chain, rlp.decode_to(blocks_mod.Block, block.encode()))
+    assert bytes(state_mod.state_root(spec_chain.state)) == chain.head.header.state_root

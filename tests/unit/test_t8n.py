@@ -134,5 +134,5 @@ def test_stream_mode_answers_each_line():
     assert [r["index"] for r in answers[0]["result"]["rejected"]] == [1]
     assert answers[1]["code"] == 10 and answers[2]["code"] == 3
     one_shot = t8n("--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin", "--output.result",
-                   "stdout", "--state.fork", "Cancun", stdin=request)
+                   "stdout", "--output.alloc", "stdout", "--state.fork", "Cancun", stdin=request)
     assert json.loads(one_shot.stdout)["result"] == answers[0]["result"]
