@@ -144,24 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
 
     _add_bench_parser(sub)
-
+    from .tools.blocktest import add_parser as _add_blocktest_parser
     from .tools.t8n import add_parser as _add_t8n_parser
 
+    _add_blocktest_parser(sub, _fork, _jobs)
     _add_t8n_parser(sub)
-    bt = sub.add_parser(
-        "blocktest",
-        help="run blockchain-test fixtures (BlockchainTests / EEST blockchain_test JSON)",
-        description="Run blockchain-test fixtures: import every block, compare the last block hash and post-state.",
-    )
-    bt.add_argument("paths", nargs="*", metavar="PATH",
-                    help="fixture file or folder (recursive *.json); none: read file names from stdin")
-    bt.add_argument("--fork", type=_fork, metavar="NAME", help="run only tests of this network")
-    bt.add_argument("--run", metavar="REGEX", help="run only tests whose name matches REGEX")
-    bt.add_argument("--json", action="store_true", help="print a JSON array of results on stdout")
-    bt.add_argument("--trace", action="store_true",
-                    help="write EIP-3155 trace lines and a stateRoot line per block to stderr (implies -j 1)")
-    bt.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
-                    help="worker processes (default 1; 0 = one per core)")
     return parser
 
 

@@ -44,7 +44,7 @@ from ..statetest import (
 )
 from ..trie import state_root
 
-__all__ = ["run_file", "iter_file", "run_case", "iter_fixture_files"]
+__all__ = ["run_file", "iter_file", "run_case", "iter_fixture_files", "add_parser", "main"]
 
 Result = Dict[str, Any]
 _TRANSITION = re.compile(r"^[A-Za-z0-9]+To[A-Za-z0-9]+At[A-Za-z0-9]+$")
@@ -200,6 +200,25 @@ def iter_file(path: Union[str, os.PathLike], fork: Union[str, Fork, None] = None
             yield _failure(path, name, "internal error: recursion limit", fork=network)
         except Exception as e:  # an EVM bug must not stop the run
             yield _failure(path, name, _one_line(f"internal error: {type(e).__name__}: {e}"), fork=network)
+
+
+def add_parser(sub: Any, fork_type: Any, jobs_type: Any) -> None:
+    """Register ``evm blocktest`` on the ``evm`` command's subparsers (``fork_type``/``jobs_type``
+    are the command's argument converters for fork names and job counts)."""
+    bt = sub.add_parser(
+        "blocktest",
+        help="run blockchain-test fixtures (BlockchainTests / EEST blockchain_test JSON)",
+        description="Run blockchain-test fixtures: import every block, compare the last block hash and post-state.",
+    )
+    bt.add_argument("paths", nargs="*", metavar="PATH",
+                    help="fixture file or folder (recursive *.json); none: read file names from stdin")
+    bt.add_argument("--fork", type=fork_type, metavar="NAME", help="run only tests of this network")
+    bt.add_argument("--run", metavar="REGEX", help="run only tests whose name matches REGEX")
+    bt.add_argument("--json", action="store_true", help="print a JSON array of results on stdout")
+    bt.add_argument("--trace", action="store_true",
+                    help="write EIP-3155 trace lines and a stateRoot line per block to stderr (implies -j 1)")
+    bt.add_argument("-j", "--jobs", type=jobs_type, default=1, metavar="N",
+                    help="worker processes (default 1; 0 = one per core)")
 
 
 def _worker(job: Any) -> List[Result]:

@@ -422,6 +422,24 @@ def _read_json(path: str, stdin_obj: Optional[Dict[str, Any]], key: str) -> Any:
         raise T8nError(EXIT_JSON, f"{key} file {path!r} is not JSON: {e}") from None
 
 
+def _fork_named(name: str) -> Fork:
+    try:
+        return fork_from_name(_FORK_ALIASES.get(name, name))
+    except ValueError as e:
+        raise T8nError(EXIT_CONFIG, str(e)) from None
+
+
+def _json_object(text: str, what: str) -> Dict[str, Any]:
+    """``text`` as a JSON object holding alloc, env and txs."""
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        raise T8nError(EXIT_JSON, f"{what} is not JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise T8nError(EXIT_JSON, f"{what}: expected a JSON object with alloc, env and txs")
+    return obj
+
+
 def _int_options(args: Any) -> Tuple[int, Optional[int]]:
     """``--state.chainid`` and ``--state.reward`` as integers (decimal or 0x-hex)."""
     try:
@@ -433,20 +451,11 @@ def _int_options(args: Any) -> Tuple[int, Optional[int]]:
 
 
 def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    name = _FORK_ALIASES.get(args.state_fork, args.state_fork)
-    try:
-        fork = fork_from_name(name)
-    except ValueError as e:
-        raise T8nError(EXIT_CONFIG, str(e)) from None
+    fork = _fork_named(args.state_fork)
     chain_id, reward = _int_options(args)
     stdin_obj = None
     if "stdin" in (args.input_alloc, args.input_env, args.input_txs):
-        try:
-            stdin_obj = json.load(stdin)
-        except ValueError as e:
-            raise T8nError(EXIT_JSON, f"stdin is not JSON: {e}") from None
-        if not isinstance(stdin_obj, dict):
-            raise T8nError(EXIT_JSON, "stdin: expected an object with alloc, env and txs")
+        stdin_obj = _json_object(stdin.read(), "stdin")
     alloc = _read_json(args.input_alloc, stdin_obj, "alloc")
     env = _read_json(args.input_env, stdin_obj, "env")
     txs = _read_json(args.input_txs, stdin_obj, "txs")
@@ -496,17 +505,8 @@ def stream(args: Any, stdin: TextIO, stdout: TextIO) -> int:
         if not line.strip():
             continue
         try:
-            try:
-                request = json.loads(line)
-            except ValueError as e:
-                raise T8nError(EXIT_JSON, f"request is not JSON: {e}") from None
-            if not isinstance(request, dict):
-                raise T8nError(EXIT_JSON, "a request is a JSON object with alloc, env and txs")
-            try:
-                fork = fork_from_name(_FORK_ALIASES.get(str(request.get("fork", args.state_fork)),
-                                                        str(request.get("fork", args.state_fork))))
-            except ValueError as e:
-                raise T8nError(EXIT_CONFIG, str(e)) from None
+            request = _json_object(line, "request")
+            fork = _fork_named(str(request.get("fork", args.state_fork)))
             chain_id = request.get("chainid", default_chain_id)
             reward = request.get("reward", default_reward)
             if not isinstance(chain_id, int) or not (reward is None or isinstance(reward, int)):
