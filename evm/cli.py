@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
 
     _add_bench_parser(sub)
+    from .tools.blocktest import add_parser as _add_blocktest_parser
+    from .tools.t8n import add_parser as _add_t8n_parser
+
+    _add_blocktest_parser(sub, _fork, _jobs)
+    _add_t8n_parser(sub)
     return parser
 
 
@@ -317,10 +322,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 # --- Entry point -----------------------------------------------------------
 #: Subcommand name -> handler (parsed arguments -> exit status); the parsers are in build_parser.
+def _cmd_blocktest(args: argparse.Namespace) -> int:
+    from .tools.blocktest import main as blocktest_main
+
+    return blocktest_main(args, sys.stdout, sys.stderr)
+
+
+def _cmd_t8n(args: argparse.Namespace) -> int:
+    from .tools.t8n import main as t8n_main
+
+    return t8n_main(args, sys.stdin, sys.stdout, sys.stderr)
+
+
 _COMMANDS = {
     "statetest": _cmd_statetest,
     "run": _cmd_run,
     "bench": _cmd_bench,
+    "blocktest": _cmd_blocktest,
+    "t8n": _cmd_t8n,
 }
 
 

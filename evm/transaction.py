@@ -704,4 +704,3 @@ def recover_authority(
     except Exception:  # coincurve raises ValueError/Exception for unrecoverable signatures
         return None
     return _address_of_public_key(public_key.format(compressed=False)[1:])
-

@@ -1,0 +1,1 @@
+"""Runners behind the ``evm`` subcommands (``evm blocktest`` ...)."""
