@@ -22,6 +22,8 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         "source tree; cyevm has no pure-Python fallback."
     ) from exc
 
+from typing import TYPE_CHECKING
+
 from .env import BlockEnv
 from .executor import (
     ExecutionResult,
@@ -31,7 +33,6 @@ from .executor import (
     compute_contract_address,
     execute_code,
 )
-from .forkdb import RPCDatabase, RPCError
 from .forks import Fork, fork_from_name
 from .machine import EVM, CallResult
 from .state import Account, Database, State, to_address
@@ -61,3 +62,15 @@ __all__ = [
     "to_address",
     "__version__",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .forkdb import RPCDatabase, RPCError
+
+
+def __getattr__(name: str) -> object:
+    # fork mode pulls in http.client and ssl: import it only when asked for
+    if name in ("RPCDatabase", "RPCError"):
+        from . import forkdb
+
+        return getattr(forkdb, name)
+    raise AttributeError(f"module 'evm' has no attribute {name!r}")

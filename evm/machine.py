@@ -93,7 +93,9 @@ class EVM:
             to = to_address(to)
         o = self._vm.message_call(caller, to, data if type(data) is bytes else bytes(data), value, gas,
                                   is_static)
-        return CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error)
+        logs = o.logs
+        error = o.error
+        return CallResult(error is None, o.gas_used, o.output, [Log(*r) for r in logs] if logs else [], error)
 
     def deploy(self, caller: Any, initcode: bytes, value: int = 0,
                gas: int = 30_000_000) -> CallResult:

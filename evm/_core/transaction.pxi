@@ -33,7 +33,7 @@ cdef class TxOutcome:
     cdef readonly int64_t gas_left
     cdef readonly int64_t gas_refund
     cdef readonly bytes output
-    cdef readonly list logs               # [(address, [topics], data)]
+    cdef readonly list logs               # [(address, [topics], data)], None if none
     cdef readonly object contract_address # bytes, for a successful creation
 
     @property
@@ -184,6 +184,6 @@ cdef TxOutcome process_transaction(VM vm, TxArgs* tx, object access_list, object
         gas_refund = j.refund_counter if r.status == S_SUCCESS else 0
     out.gas_used = gas_used
     out.gas_refund = gas_refund
-    out.logs = j.logs() if j.n_logs else []
+    out.logs = j.logs() if j.n_logs else None
     j.end_transaction()
     return out
