@@ -37,15 +37,27 @@ static inline uint64_t evm_rotr64(uint64_t x, int n) { return (x >> n) | (x << (
         c = c + d;       b = evm_rotr64(b ^ c, 63); \
     } while (0)
 
-/* h: the 8-word state (updated in place); m: the 16-word block; t0, t1: the
- * offset counters; last: the final-block flag. */
-static void evm_blake2f(uint32_t rounds, uint64_t h[8], const uint64_t m[16],
-                        uint64_t t0, uint64_t t1, int last)
+/* The 16-word working vector v for state h, offset counters t0, t1 and the
+ * final-block flag. */
+static void evm_blake2f_init(uint64_t v[16], const uint64_t h[8], uint64_t t0, uint64_t t1, int last)
 {
-    uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
-    uint64_t v8 = evm_blake2b_iv[0], v9 = evm_blake2b_iv[1], v10 = evm_blake2b_iv[2], v11 = evm_blake2b_iv[3];
-    uint64_t v12 = evm_blake2b_iv[4] ^ t0, v13 = evm_blake2b_iv[5] ^ t1;
-    uint64_t v14 = last ? ~evm_blake2b_iv[6] : evm_blake2b_iv[6], v15 = evm_blake2b_iv[7];
+    int i;
+    for (i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = evm_blake2b_iv[i];
+    }
+    v[12] ^= t0;
+    v[13] ^= t1;
+    if (last)
+        v[14] = ~v[14];
+}
+
+/* `rounds` rounds on v with the 16-word block m, starting at schedule row 0
+ * (so a run split into chunks must split at multiples of ten rounds). */
+static void evm_blake2f_rounds(uint64_t v[16], const uint64_t m[16], uint32_t rounds)
+{
+    uint64_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3], v4 = v[4], v5 = v[5], v6 = v[6], v7 = v[7];
+    uint64_t v8 = v[8], v9 = v[9], v10 = v[10], v11 = v[11], v12 = v[12], v13 = v[13], v14 = v[14], v15 = v[15];
     /* rounds in blocks of ten with constant schedule rows, so the message
      * word indexes fold into the code */
 #define EVM_BLAKE2B_ROUND(r)                                                              \
@@ -76,7 +88,15 @@ static void evm_blake2f(uint32_t rounds, uint64_t h[8], const uint64_t m[16],
     if (rounds > 7) EVM_BLAKE2B_ROUND(7);
     if (rounds > 8) EVM_BLAKE2B_ROUND(8);
 #undef EVM_BLAKE2B_ROUND
-    h[0] ^= v0 ^ v8;  h[1] ^= v1 ^ v9;  h[2] ^= v2 ^ v10; h[3] ^= v3 ^ v11;
-    h[4] ^= v4 ^ v12; h[5] ^= v5 ^ v13; h[6] ^= v6 ^ v14; h[7] ^= v7 ^ v15;
+    v[0] = v0; v[1] = v1; v[2] = v2; v[3] = v3; v[4] = v4; v[5] = v5; v[6] = v6; v[7] = v7;
+    v[8] = v8; v[9] = v9; v[10] = v10; v[11] = v11; v[12] = v12; v[13] = v13; v[14] = v14; v[15] = v15;
+}
+
+/* The new state: h ^= v[0..7] ^ v[8..15]. */
+static void evm_blake2f_final(uint64_t h[8], const uint64_t v[16])
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        h[i] ^= v[i] ^ v[i + 8];
 }
 #endif

@@ -359,6 +359,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as e:
         sys.stderr.write(f"{e}\n")
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: the core stops within milliseconds; exit as shells expect
+        sys.stderr.write("\nevm: interrupted\n")
+        return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly.
         try:

@@ -7,8 +7,12 @@
 # in run_inner, a function that makes no calls in the plain build, so pc, sp
 # and gas stay in registers; the rest return to execute_code's outer loop.
 
+from cpython.exc cimport PyErr_CheckSignals
+
 cdef enum:
     S_OUTER = -1          # run_inner: "run this instruction in the outer loop"
+    S_CHECK_SIGNALS = -3  # run_inner: "let Python handle pending signals, then go on"
+    SIGNAL_CHECK_JUMPS = 65536  # jumps between signal checks: well under 0.1 s
 
 cdef struct LoopState:
     uint64_t pc
@@ -16,6 +20,7 @@ cdef struct LoopState:
     int64_t gas
     int op
     bint open_op
+    uint32_t jumps_left   # taken jumps until the next signal check (plain loop)
 
 cdef inline int stack_error(int op, bint underflow, bint out_of_gas) noexcept nogil:
     """Which halt a failed stack check reports, in the spec's order: an op
@@ -37,6 +42,7 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
     cdef int64_t gas = ls.gas
     cdef int op = 0, status = S_SUCCESS
     cdef bint open_op = False
+    cdef uint32_t jumps_left = ls.jumps_left
     cdef const OpMeta* m
     while True:
         op = code[pc]
@@ -157,14 +163,20 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             status = op_mstore(f, &gas, m.base, sp, mode)
             if status:
                 break
-        elif op == 0x56:
-            status = op_jump(jumpdest, code_size, sp, &pc)
+        elif op == 0x56 or op == 0x57:
+            status = op_jump(jumpdest, code_size, sp, &pc) if op == 0x56 else \
+                op_jumpi(jumpdest, code_size, sp, &pc)
             if status:
                 break
-        elif op == 0x57:
-            status = op_jumpi(jumpdest, code_size, sp, &pc)
-            if status:
-                break
+            if Tracing is TraceOff:
+                # every loop jumps: count jumps so Ctrl-C can stop any run
+                # (the traced loop runs Python, which sees signals itself)
+                jumps_left -= 1
+                if jumps_left == 0:
+                    sp = <u256*>(<char*>sp + m.delta)
+                    pc += 1
+                    status = S_CHECK_SIGNALS
+                    break
         elif op == 0x58:
             op_pc(pc, sp)
         elif op == 0x59:
@@ -197,6 +209,7 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
     ls.gas = gas
     ls.op = op
     ls.open_op = open_op
+    ls.jumps_left = jumps_left
     return status
 
 cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
@@ -218,6 +231,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef uint8_t* out = NULL
     cdef uint64_t out_len = 0
     memset(&f, 0, sizeof(Frame))
+    ls.jumps_left = SIGNAL_CHECK_JUMPS
     if Tracing is TraceOn:
         f.tracer = <void*>vm.tracer
     f.refund_counter = &vm.j.refund_counter
@@ -233,6 +247,10 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
             op = ls.op
             if Tracing is TraceOn:
                 open_op = ls.open_op
+            if status == S_CHECK_SIGNALS:
+                PyErr_CheckSignals()  # raises KeyboardInterrupt (and the like) here
+                ls.jumps_left = SIGNAL_CHECK_JUMPS
+                continue
             if status != S_OUTER:
                 break
             base = <uint64_t>meta[op].base
