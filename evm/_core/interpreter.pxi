@@ -50,6 +50,9 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
                 break
             trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, op, gas)
             open_op = True
+        if Tracing is TraceCount:
+            if code_size:  # running off the end of code is a STOP (none for empty code)
+                count_op(f, op, msg.depth)
         m = &meta[op]
         if m.gas < 0:
             status = S_INVALID_OPCODE
@@ -68,6 +71,8 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             status = S_OUT_OF_GAS
             break
         gas -= m.gas
+        if Tracing is TraceCount:
+            count_gas(f, m.gas, 0)
 
         if op == 0x01:
             op_add(sp)
@@ -220,6 +225,8 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     memset(&f, 0, sizeof(Frame))
     if Tracing is TraceOn:
         f.tracer = <void*>vm.tracer
+    if Tracing is TraceCount:
+        f.tracer = <void*>&(<OpCounter>vm.tracer).c
     f.refund_counter = &vm.j.refund_counter
     try:
         while True:  # outer loop: instructions that may call out of the loop
