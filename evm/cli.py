@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
 
     _add_bench_parser(sub)
+    from .profile.command import add_profile_parser
+    add_profile_parser(sub)
     return parser
 
 
@@ -315,12 +317,25 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return 130
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from .profile.command import ProfileError, run_command
+
+    try:
+        return run_command(args, sys.stdout, sys.stderr)
+    except ProfileError as e:
+        raise UsageError(f"evm profile: error: {e}") from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\nevm profile: interrupted\n")
+        return 130
+
+
 # --- Entry point -----------------------------------------------------------
 #: Subcommand name -> handler (parsed arguments -> exit status); the parsers are in build_parser.
 _COMMANDS = {
     "statetest": _cmd_statetest,
     "run": _cmd_run,
     "bench": _cmd_bench,
+    "profile": _cmd_profile,
 }
 
 
