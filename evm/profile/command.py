@@ -22,7 +22,7 @@ WHAT TO PROFILE (one of)
 
 METHODS (--method)
   marginal (default)  time whole runs of the generated programs (many rounds,
-                      interleaved; the minimum is kept), fit time on the exact
+                      interleaved; the minimum is kept; --clock cpu|wall), fit time on the exact
                       counts (NNLS by default, --fit ols): ns per opcode with a
                       standard error and R^2. For CODE/PATH the fitted costs
                       (from --model FILE, fitted and saved there if missing)
@@ -69,6 +69,9 @@ def add_profile_parser(sub: Any) -> None:
     p.add_argument("--method", choices=("marginal", "sampled", "count"), default="marginal")
     p.add_argument("--fit", choices=("nnls", "ols"), default="nnls", help="least squares method (default nnls)")
     p.add_argument("--rounds", type=int, default=20, help="timed runs per program or case (default 20)")
+    p.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                   help="time whole runs by the thread's CPU time (default: a shared machine's "
+                        "preemptions are not charged) or by wall time")
     p.add_argument("--model", metavar="FILE.json",
                    help="fitted costs: read if present, else fitted on the generator and written")
     p.add_argument("--check", action="store_true", help="also time each state-test case: predicted vs measured")
@@ -153,7 +156,7 @@ def _fit_generated(args: Any, fork: Any, stderr: TextIO, programs: Optional[list
     cases = [program_case(p, fork) for p in programs]
     feats = [features(count_transaction(c.state, c.env, c.tx, c.fork)) for c in cases]
     stderr.write(f"timing {len(programs)} programs x {args.rounds} rounds ...\n")
-    times = time_cases(cases, args.rounds, Progress(stderr, "timing"))
+    times = time_cases(cases, args.rounds, Progress(stderr, "timing"), args.clock)
     fit = fit_costs(feats, [t.best for t in times], args.fit)
     return fit, programs, feats, times
 
@@ -350,7 +353,7 @@ def run_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
             from .timing import time_cases
             bcases = [Case(n, b[3], b[0], b[1], b[2]) for n, b in zip(names, built) if b is not None]
             stderr.write(f"timing {len(bcases)} cases x {args.rounds} rounds ...\n")
-            run_times = time_cases(bcases, args.rounds, Progress(stderr, "timing"))
+            run_times = time_cases(bcases, args.rounds, Progress(stderr, "timing"), args.clock)
 
     # the table
     gas = {op: total.gas(op) for op in total.n}

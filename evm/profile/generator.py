@@ -5,8 +5,11 @@ program, :func:`generate` emits programs ``prelude + k x body + STOP`` for a
 few counts ``k``: the body pushes the opcode's arguments, runs it and pops
 what it pushed, so the stack stays balanced. Arguments are chosen per
 opcode, in variants where they matter (cold and warm SLOAD/BALANCE, small
-and large memory offsets, 1- and 32-byte EXP exponents, KECCAK256 of 32 and
-1024 bytes). A "fill" program (PUSH1 repeated, never popped) separates the
+and large memory offsets, 1- and 32-byte EXP exponents, KECCAK256 and the
+copies of 32 and 1024 bytes, full and narrow MUL factors). Where a cost
+depends on operand width and the counts cannot say which width a run used,
+one typical choice is made: a narrow divisor for DIV/SDIV/MOD/SMOD, a
+full-width modulus for ADDMOD/MULMOD. A "fill" program (PUSH1 repeated, never popped) separates the
 cost of pushing from popping, which balanced programs alone cannot.
 
 The fit does not trust the generator's own bookkeeping: every program is
@@ -98,10 +101,15 @@ def _families(fork: Fork) -> Iterator[Tuple[int, str, bytes, Body, int]]:
             yield op, "", b"", _simple(op, [_push(0x11), a], 1), g
         elif name == "SIGNEXTEND":
             yield op, "", b"", _simple(op, [_push(0x0B), a], 1), g
-        elif name in ("MUL", "DIV", "SDIV", "MOD", "SMOD", "ADDMOD", "MULMOD"):
-            # the work depends on the operands' width: full words and a 32-bit divisor
-            yield op, "wide", b"", _simple(op, [a, c, d][:info.pops], 1), g
-            yield op, "narrow", b"", _simple(op, [a, b, b][:info.pops], 1), g
+        elif name == "MUL":                           # full words and a 27-bit factor
+            yield op, "wide", b"", _simple(op, [a, c], 1), g
+            yield op, "narrow", b"", _simple(op, [a, b], 1), g
+        elif name in ("DIV", "SDIV", "MOD", "SMOD"):
+            # the work grows with the divisor's width; compiled code divides
+            # by constants (scales, powers of two) far more than by full words
+            yield op, "narrow", b"", _simple(op, [a, b], 1), g
+        elif name in ("ADDMOD", "MULMOD"):             # their use: full-width moduli (cryptography)
+            yield op, "wide", b"", _simple(op, [a, c, d], 1), g
         elif op < 0x20:                               # arithmetic, comparison, bitwise
             yield op, "", b"", _simple(op, [a, b, b][:info.pops], 1), g
         elif name == "KECCAK256":

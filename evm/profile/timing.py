@@ -39,6 +39,10 @@ def program_case(program: Program, fork: Fork) -> Any:
     return dataclasses.replace(case, fork=Fork(fork))
 
 
+#: The clocks whole runs can be timed with.
+CLOCKS = {"cpu": time.thread_time_ns, "wall": time.perf_counter_ns}
+
+
 @dataclass
 class ProgramTimes:
     """The timed runs (ns) of one program or case."""
@@ -55,14 +59,19 @@ class ProgramTimes:
 
 
 def time_runners(runners: Sequence[Any], rounds: int = 10,
-                 progress: Optional[Callable[[int, int], None]] = None) -> List[ProgramTimes]:
+                 progress: Optional[Callable[[int, int], None]] = None, clock: str = "cpu") -> List[ProgramTimes]:
     """Time each runner (``setup()`` untimed, ``run()`` timed) ``rounds``
     times, interleaved in a new order each round (a run right after a long
-    one is slowed by it); one untimed warm-up run each first."""
+    one is slowed by it); one untimed warm-up run each first. ``clock``:
+    ``"cpu"`` (the thread's CPU time: on a shared machine a run preempted by
+    another process is not charged the time it waited, which wall time
+    charges to long runs far more often than to short ones) or ``"wall"``."""
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
     out = [ProgramTimes() for _ in runners]
     order = list(range(len(runners)))
     shuffle = random.Random(11).shuffle
-    clock = time.perf_counter_ns
+    read = CLOCKS[clock]
     for r in runners:
         r.setup()
         r.run()
@@ -74,9 +83,9 @@ def time_runners(runners: Sequence[Any], rounds: int = 10,
             for i in order:
                 r = runners[i]
                 r.setup()
-                t0 = clock()
+                t0 = read()
                 r.run()
-                out[i].samples.append(clock() - t0)
+                out[i].samples.append(read() - t0)
             gc.collect()
             if progress is not None:
                 progress(rnd + 1, rounds)
@@ -87,13 +96,13 @@ def time_runners(runners: Sequence[Any], rounds: int = 10,
 
 
 def time_cases(cases: Sequence[Any], rounds: int = 10,
-               progress: Optional[Callable[[int, int], None]] = None) -> List[ProgramTimes]:
+               progress: Optional[Callable[[int, int], None]] = None, clock: str = "cpu") -> List[ProgramTimes]:
     """Whole-run times of benchmark cases (``evm bench``'s cyevm engine:
     ``EVM(state).transact(tx)``; see :func:`time_runners`)."""
     from ..bench.engines import CyevmEngine
 
     engine = CyevmEngine()
-    return time_runners([engine.prepare(c) for c in cases], rounds, progress)
+    return time_runners([engine.prepare(c) for c in cases], rounds, progress, clock)
 
 
 # -- sampled per-instruction timing --------------------------------------------
