@@ -285,6 +285,12 @@ def run_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
         else:
             fit, programs, run_feats, run_times = _fit_generated(args, fork, stderr, programs)
             names = [p.program_id for p in programs]
+            from .fit import DYN
+            for op, v in fit.ns.items():  # the fit's standard errors beside the table
+                if op < DYN:
+                    extra[op] = f"fit {v:.2f}\u00b1{fit.se[op]:.2f} ns/op" + extra.get(op, "")
+                else:
+                    extra[op - DYN] = extra.get(op - DYN, "") + f" + {v:.3f}\u00b1{fit.se[op]:.3f} ns/gas"
             from .timing import program_case
             for p in programs:
                 c = program_case(p, fork)

@@ -81,12 +81,20 @@ def read_pg_marginal(path: str) -> List[Program]:
     """Programs from an Imapp ``pg_marginal.csv``; ValueError naming the
     row and field for bad input."""
     out = []
+    csv.field_size_limit(1 << 30)  # a program's bytecode is one field (the default caps it at 128 KiB)
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [h for h in PG_MARGINAL_HEADER if h not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"{path}: not a pg_marginal.csv: missing column(s) {', '.join(missing)}")
-        for i, row in enumerate(reader, start=2):
+        rows = enumerate(reader, start=2)
+        while True:
+            try:
+                i, row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                raise ValueError(f"{path}: line {reader.line_num}: {e}") from None
             try:
                 op = opcode_from_name(row["opcode"])
                 k = int(row["op_count"])
