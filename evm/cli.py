@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_blocktest_parser(sub, _fork, _jobs)
     _add_t8n_parser(sub)
+    from .profile.command import add_profile_parser
+    add_profile_parser(sub)
     return parser
 
 
@@ -320,6 +322,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return 130
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from .profile.command import ProfileError, run_command
+
+    try:
+        return run_command(args, sys.stdout, sys.stderr)
+    except ProfileError as e:
+        raise UsageError(f"evm profile: error: {e}") from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\nevm profile: interrupted\n")
+        return 130
+
+
 # --- Entry point -----------------------------------------------------------
 #: Subcommand name -> handler (parsed arguments -> exit status); the parsers are in build_parser.
 def _cmd_blocktest(args: argparse.Namespace) -> int:
@@ -340,6 +354,7 @@ _COMMANDS = {
     "bench": _cmd_bench,
     "blocktest": _cmd_blocktest,
     "t8n": _cmd_t8n,
+    "profile": _cmd_profile,
 }
 
 

@@ -4,12 +4,15 @@ cdef inline int charge(Frame* f, int64_t* gas, uint64_t base, uint64_t cost, Tra
     """Charge the running instruction's `base` gas plus `cost` in one go, as
     the spec's charge_gas does (the traced build reports the amount first, so
     an out-of-gas line shows what was attempted). Returns a status."""
+    cdef uint64_t dynamic = cost
     cost = sat_add(cost, base)
     if Tracing is TraceOn:
         trace_gas(f, cost, f.refund_counter[0])
     if cost > <uint64_t>gas[0]:
         return S_OUT_OF_GAS
     gas[0] -= <int64_t>cost
+    if Tracing is TraceCount:
+        count_gas(f, base, dynamic)
     return S_SUCCESS
 
 cdef inline int charge_memory(Frame* f, int64_t* gas, uint64_t base, uint64_t cost, uint64_t end,

@@ -56,6 +56,9 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
                 break
             trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, op, gas)
             open_op = True
+        if Tracing is TraceCount:
+            if code_size:  # running off the end of code is a STOP (none for empty code)
+                count_op(f, op, msg.depth)
         m = &meta[op]
         if m.gas < 0:
             status = S_INVALID_OPCODE
@@ -74,6 +77,8 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             status = S_OUT_OF_GAS
             break
         gas -= m.gas
+        if Tracing is TraceCount:
+            count_gas(f, m.gas, 0)
 
         if op == 0x01:
             op_add(sp)
@@ -168,7 +173,7 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
                 op_jumpi(jumpdest, code_size, sp, &pc)
             if status:
                 break
-            if Tracing is TraceOff:
+            if Tracing is TraceOff or Tracing is TraceCount:
                 # every loop jumps: count jumps so Ctrl-C can stop any run
                 # (the traced loop runs Python, which sees signals itself)
                 jumps_left -= 1
@@ -234,6 +239,8 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     ls.jumps_left = SIGNAL_CHECK_JUMPS
     if Tracing is TraceOn:
         f.tracer = <void*>vm.tracer
+    if Tracing is TraceCount:
+        f.tracer = <void*>&(<OpCounter>vm.tracer).c
     f.refund_counter = &vm.j.refund_counter
     try:
         while True:  # outer loop: instructions that may call out of the loop

@@ -11,9 +11,12 @@ STATUS_NAMES = (
 assert len(STATUS_NAMES) == N_STATUS
 
 cdef int run_code(VM vm, Msg* m, Res* r) except -1:
-    """execute_code in the plain build, or the traced one when a tracer is set."""
+    """execute_code in the plain build, or the traced one when a tracer is
+    set, or the counting one when that tracer is an OpCounter."""
     if vm.tracer is None:
         return execute_code(vm, m, r, <TraceOff*>NULL)
+    if type(vm.tracer) is OpCounter:
+        return execute_code(vm, m, r, <TraceCount*>NULL)
     return execute_code(vm, m, r, <TraceOn*>NULL)
 
 cdef int call_precompile(VM vm, Msg* m, Res* r) except -1:

@@ -155,6 +155,8 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* s
     st = charge(f, gas, base, sat_add(sat_add(extra, mcost), sub), mode)
     if st:
         return st
+    if Tracing is TraceCount:
+        count_gas(f, 0, -sub)  # gas handed to the callee is not the CALL's own cost
     if op == 0xF1 and msg.is_static and not u256_is_zero(&value):
         return S_WRITE_IN_STATIC
     st = extend_memory(&f.mem, end)
