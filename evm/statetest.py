@@ -50,6 +50,7 @@ __all__ = [
     "build_state",
     "build_env",
     "build_transaction",
+    "run_transaction",
 ]
 
 Result = Dict[str, Any]
@@ -374,6 +375,42 @@ def _state_diff(expected: Any, state: State, limit: int = 3) -> str:
     return "; ".join(diffs[:limit])
 
 
+def run_transaction(
+    test: Dict[str, Any],
+    fork: Fork,
+    d: int = 0,
+    g: int = 0,
+    v: int = 0,
+    *,
+    tracer: Any = None,
+    apply_transaction: Optional[Callable[..., Any]] = None,
+    name: str = "test",
+) -> Tuple[State, Any, Optional[InvalidTransaction]]:
+    """Run variant ``(d, g, v)`` of the state test ``test`` under ``fork``.
+
+    Returns ``(post_state, result, invalid)``: ``result`` is the executor's
+    :class:`~evm.executor.TransactionResult` (``None`` when the transaction
+    is invalid, ``invalid`` then being the error). Bad fixture data raises
+    :class:`FixtureError`.
+    """
+    if apply_transaction is None:
+        apply_transaction = _load_executor()
+    chain_id = 1
+    config = test.get("config")
+    if isinstance(config, dict) and "chainid" in config:
+        chain_id = _hex_int(config["chainid"], "config.chainid")
+
+    state = build_state(_get(test, "pre", name))
+    env = build_env(_get(test, "env", name), fork, chain_id)
+    if "previousHash" in test["env"] and env.number > 0:
+        state.block_hashes[env.number - 1] = _hex_bytes(test["env"]["previousHash"], "env.previousHash", 32)
+    tx = build_transaction(_get(test, "transaction", name), d, g, v)
+    try:
+        return state, apply_transaction(state, env, tx, fork, tracer=tracer), None
+    except InvalidTransaction as e:
+        return state, None, e
+
+
 def _run_case(
     path: str,
     name: str,
@@ -396,25 +433,10 @@ def _run_case(
     want_logs = _hex_bytes(post["logs"], "post.logs", 32) if "logs" in post else None
     expect_exception = post.get("expectException")
 
-    chain_id = 1
-    config = test.get("config")
-    if isinstance(config, dict) and "chainid" in config:
-        chain_id = _hex_int(config["chainid"], "config.chainid")
-
-    state = build_state(_get(test, "pre", name))
-    env = build_env(_get(test, "env", name), fork, chain_id)
-    if "previousHash" in test["env"] and env.number > 0:
-        state.block_hashes[env.number - 1] = _hex_bytes(test["env"]["previousHash"], "env.previousHash", 32)
-    tx = build_transaction(_get(test, "transaction", name), d, g, v)
-
     tracer = EIP3155Tracer(trace, fork=fork) if trace is not None else None
-    invalid: Optional[InvalidTransaction] = None
-    logs: List[Any] = []
-    try:
-        result = apply_transaction(state, env, tx, fork, tracer=tracer)
-        logs = list(result.logs)
-    except InvalidTransaction as e:
-        invalid = e
+    state, result, invalid = run_transaction(test, fork, d, g, v, tracer=tracer,
+                                             apply_transaction=apply_transaction, name=name)
+    logs: List[Any] = list(result.logs) if result is not None else []
     if tracer is not None:
         tracer.flush()  # lines the core left pending (normally tx_end wrote them all)
     root = state_root(state)
