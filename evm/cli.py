@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
 
     _add_bench_parser(sub)
+    from .fuzz.runner import add_arguments as _add_fuzz_arguments
+
+    _add_fuzz_arguments(sub.add_parser(
+        "fuzz", help="differential fuzzing against the execution specs (or evmone)",
+        description="Run random programs on cyevm and an oracle; minimise and save divergences."))
     return parser
 
 
@@ -508,6 +513,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _cmd_run(args)
         if args.command == "bench":
             return _cmd_bench(args)
+        if args.command == "fuzz":
+            from .fuzz.runner import run_command as _run_fuzz
+
+            return _run_fuzz(args)
         parser.print_help(sys.stderr)
         return 2
     except UsageError as e:
