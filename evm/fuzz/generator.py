@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence
 
+from ..executor import compute_contract_address
 from ..forks import Fork
 from ..opcodes import BY_NAME
 from ..precompiles import precompile_addresses
@@ -78,7 +79,13 @@ class AccountSpec:
 
     def code_bytes(self) -> bytes:
         """The account's code as deployed."""
-        return self.raw_code + b"".join(b"".join(s) for s in self.code)
+        code = b"".join(b"".join(s) for s in self.code)
+        if code[:1] == b"\xef":
+            # from London no deployed code starts with 0xEF (EIP-3541) and
+            # evmone refuses such a pre-state; jumps are PC-relative, so a
+            # leading JUMPDEST changes nothing else
+            code = b"\x5b" + code
+        return self.raw_code + code
 
 
 @dataclass
@@ -93,6 +100,8 @@ class Case:
     gas_limit: int
     gas_price: int = 10
     access_list: Optional[List[tuple]] = None
+    #: EIP-1559 fees (London on): (max_fee_per_gas, max_priority_fee_per_gas)
+    fees: Optional[tuple] = None
     seed: Optional[int] = None
 
     def data_bytes(self) -> bytes:
@@ -143,11 +152,15 @@ class _Gen:
         self.rng = rng
         self.fork = fork
         self.precompiles = list(precompile_addresses(Fork.OSAKA)) + [0x100]
+        # How often a snippet takes a step that usually ends its frame (a huge
+        # offset, a bad jump, an undefined opcode): lower in the top frame,
+        # whose failure would revert everything the case did.
+        self.risk = 1.0
 
     def pick(self, names: Sequence[str]) -> str:
         """An opcode name, almost always one defined in this fork."""
         defined = [n for n in names if BY_NAME[n].since <= self.fork]
-        if defined and self.rng.random() < 0.97:
+        if defined and self.rng.random() < 1 - 0.03 * self.risk:
             return self.rng.choice(defined)
         return self.rng.choice(list(names))
 
@@ -168,7 +181,7 @@ class _Gen:
 
     def offset(self, huge: float = 0.15) -> int:
         """A memory offset or size: mostly small, sometimes on a boundary."""
-        if self.rng.random() < huge:
+        if self.rng.random() < huge * self.risk:
             return self.rng.choice(BOUNDARY_VALUES)
         return self.rng.choice((0, 0, 1, 31, 32, 33, 64, 96, 100, 128, 200, 1024))
 
@@ -255,9 +268,9 @@ class _Gen:
     def call_args(self, name: str, target: int, value: Optional[int] = None) -> Snippet:
         rng = self.rng
         r = rng.random()
-        if r < 0.35:
+        if r < 0.08 + 0.27 * self.risk:  # all gas: a callee that burns it starves the caller
             gas = [op("GAS")]
-        elif r < 0.7:
+        elif r < 1 - 0.3 * self.risk:
             gas = [self.push(rng.choice((0, 1, 2300, 5000, 30000, 100000)))]
         else:
             gas = [self.push(self.word())]
@@ -273,11 +286,70 @@ class _Gen:
         rng = self.rng
         name = self.pick(("CALL", "CALL", "CALLCODE", "DELEGATECALL", "STATICCALL"))
         target = self.address()
+        after = rng.choice(([op("RETURNDATASIZE")] + self.store_top(), []))
+        if target in self.precompiles and rng.random() < 0.6:
+            # a shaped input at memory 0, passed whole, the output kept
+            data = self.precompile_data(target)
+            out_size = rng.choice((0, 32, 64, 128))
+            args = [self.push(out_size), self.push(0), self.push(len(data)), self.push(0)]
+            if name in ("CALL", "CALLCODE"):
+                args.append(self.push(rng.choice((0, 0, 1))))
+            gas = [op("GAS")] if rng.random() < 0.6 else [self.push(rng.choice((0, 1, 100, 3000, 30000)))]
+            keep = [self.push(0), op("MLOAD")] + self.store_top()
+            return self.mem_bytes(data) + args + [self.push(target)] + gas + [op(name)] + self.store_top() \
+                + after + keep
         prep: Snippet = []
         if target in self.precompiles or rng.random() < 0.3:
             prep = self.precompile_input()
-        after = rng.choice(([op("RETURNDATASIZE")] + self.store_top(), []))
         return prep + self.call_args(name, target) + self.store_top() + after
+
+    def mem_bytes(self, data: bytes) -> Snippet:
+        """MSTOREs that put ``data`` at memory 0 (zero-padded to a word)."""
+        padded = data + b"\x00" * (-len(data) % 32)
+        out: Snippet = []
+        for i in range(0, len(padded), 32):
+            out += [self.push(int.from_bytes(padded[i:i + 32], "big")), self.push(i), op("MSTORE")]
+        return out
+
+    def precompile_data(self, address: int) -> bytes:
+        """Input for precompile ``address``: well-formed, on a boundary, or slightly malformed."""
+        rng = self.rng
+
+        def w(v: int) -> bytes:
+            return (v % 2**256).to_bytes(32, "big")
+
+        def rnd(n: int) -> bytes:
+            return bytes(rng.getrandbits(8) for _ in range(n))
+
+        if address == 0x01:  # ecrecover: hash, v, r, s
+            return rnd(32) + w(rng.choice((27, 28, 0, 29, 2**256 - 1))) + w(self.word()) + w(self.word())
+        if address == 0x05:  # modexp: three lengths, then base, exponent, modulus
+            lens = [rng.choice((0, 1, 2, 31, 32, 33, 64)) for _ in range(3)]
+            if rng.random() < 0.15:
+                lens[rng.randrange(3)] = rng.choice((2**32, 2**64 - 1, 1025, 2**255))
+            body = rnd(min(sum(x for x in lens if x <= 64), 160))
+            if rng.random() < 0.3:
+                body = body[: rng.randrange(len(body) + 1)]  # short input: zero-extended
+            return b"".join(w(x) for x in lens) + body
+        if address in (0x06, 0x07):  # bn254 add / mul
+            pts = [(0, 0), (1, 2), (1, 3), (self.word(), self.word())]
+            x1, y1 = rng.choice(pts)
+            if address == 0x06:
+                x2, y2 = rng.choice(pts)
+                data = w(x1) + w(y1) + w(x2) + w(y2)
+            else:
+                data = w(x1) + w(y1) + w(rng.choice((0, 1, 2, self.word())))
+            return data[: rng.choice((len(data), len(data), 0, 63, 64))]
+        if address == 0x08:  # bn254 pairing: k * 192 bytes
+            return rng.choice((b"", b"\x00" * 192, rnd(192), rnd(191)))
+        if address == 0x09:  # blake2f: rounds, h, m, t, f
+            data = rng.choice((0, 1, 12)).to_bytes(4, "big") + rnd(64 + 128 + 16) + bytes([rng.choice((0, 1, 2))])
+            return data[: rng.choice((213, 213, 212, 214))] if rng.random() < 0.3 else data
+        if address >= 0x0B and address <= 0x11:  # BLS12-381: points at infinity are valid and cheap
+            unit = {0x0B: 256, 0x0C: 160, 0x0D: 512, 0x0E: 288, 0x0F: 384, 0x10: 64, 0x11: 128}[address]
+            n = unit * rng.choice((1, 1, 2)) + rng.choice((0, 0, 0, 1, -1))
+            return b"\x00" * max(n, 0) if rng.random() < 0.6 else rnd(max(n, 0))
+        return rnd(rng.choice((0, 1, 32, 64, 96, 128, 160, 192)))
 
     def s_transfer(self) -> Snippet:
         """Value to an account that may not exist (the new-account charge and creation)."""
@@ -336,19 +408,20 @@ class _Gen:
     def s_control(self) -> Snippet:
         rng = self.rng
         r = rng.random()
-        if r < 0.5:
+        if r < 1 - 0.5 * self.risk:
             # a forward jump inside the snippet: PC is the snippet's first byte,
             # so PC + d lands on the JUMPDEST at byte d whatever precedes it
             skipped = [op("INVALID")] * rng.randrange(0, 3)
             if rng.random() < 0.5:
-                tail = [self.push(rng.choice((0, 1))), op("SWAP1"), op("JUMPI")]
+                taken = 1 if skipped else rng.choice((0, 1))  # not taken: falls onto the JUMPDEST
+                tail = [self.push(taken), op("SWAP1"), op("JUMPI")]
             else:
                 tail = [op("JUMP")]
             d = 1 + 2 + 1 + sum(len(i) for i in tail + skipped)  # PC, PUSH1 d, ADD, ...
             return [op("PC"), bytes([0x60, d]), op("ADD")] + tail + skipped + [op("JUMPDEST")]
-        if r < 0.6:
+        if r < 1 - 0.4 * self.risk:
             return [self.push(self.word()), op("JUMP")]  # most likely a bad destination
-        if r < 0.8:
+        if r < 1 - 0.2 * self.risk:
             n = rng.randrange(1, 17)
             return [self.push(self.word()) for _ in range(n)] + [op("DUP%d" % n), op("SWAP%d" % n)] + \
                 self.store_top() + [op("POP")] * (n - 1)
@@ -382,9 +455,11 @@ class _Gen:
                    (self.s_transfer, 2), (self.s_create, 2), (self.s_control, 2), (self.s_recurse, 1)]
         fns = [f for f, _ in weights]
         ws = [w for _, w in weights]
+        self.risk = 0.05 if top else 1.0
         out = [rng.choices(fns, ws)[0]() for _ in range(n)]
         if rng.random() < (0.5 if top else 0.7):
             out.append(self.s_terminal())
+        self.risk = 1.0
         return out
 
 
@@ -427,9 +502,18 @@ def generate_case(seed: int, forks: Sequence[Fork]) -> Case:
     if not data and rng.random() < 0.5:
         data = [[rng.getrandbits(256).to_bytes(32, "big")] for _ in range(rng.randrange(1, 4))]
     value = rng.choice((0, 0, 0, 1, 10**18))
-    gas_limit = rng.choice((60_000, 200_000, 1_000_000, 3_000_000))
+    gas_limit = rng.choice((200_000, 500_000, 1_000_000, 3_000_000))
     access_list = None
     if fork >= Fork.BERLIN and rng.random() < 0.2:
         access_list = [(rng.choice(CONTRACTS + ABSENT), [rng.randrange(4) for _ in range(rng.randrange(3))])]
+    fees = None
+    if fork >= Fork.LONDON and rng.random() < 0.25:
+        fees = (rng.choice((7, 10, 1000)), rng.choice((0, 1, 3, 1000)))  # base fee 7; the tip is capped
+    if to is None and rng.random() < 0.1:
+        # something already at the creation address: nonce, code or only storage (EIP-7610)
+        created = compute_contract_address(SENDER, 0)
+        accounts[created] = rng.choice((
+            AccountSpec(nonce=1), AccountSpec(code=[[op("STOP")]]),
+            AccountSpec(balance=1, storage={0: 1}), AccountSpec(balance=10**18)))
     return Case(fork=fork, accounts=accounts, to=to, data=data, value=value, gas_limit=gas_limit,
-                access_list=access_list, seed=seed)
+                access_list=access_list, fees=fees, seed=seed)

@@ -101,6 +101,10 @@ class _Shrinker:
             c = self.best.copy()
             c.value = 0
             progress |= self.try_(c)
+        if self.best.fees is not None:
+            c = self.best.copy()
+            c.fees = None
+            progress |= self.try_(c)
         if self.best.access_list is not None:
             c = self.best.copy()
             c.access_list = None

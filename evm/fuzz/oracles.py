@@ -138,8 +138,11 @@ class SpecOracle:
         if result.rejected:
             return Outcome("invalid", 0, None, logs_hash, state_root, str(result.rejected.get(0, "")))
         end = self._ends[-1] if self._ends else None
-        if end is None:  # pragma: no cover - a valid transaction always ends
-            raise RuntimeError("the spec reported no TransactionEnd")
+        if end is None:
+            # process_message_call returns before any frame (and any trace
+            # event) on a creation-address collision: all gas is used
+            return Outcome("failure", int(result.gas_used), b"" if compare_output else None, logs_hash,
+                           state_root, "AddressCollision")
         return Outcome(
             "success" if end.error is None else "failure",
             int(result.gas_used),
@@ -172,6 +175,10 @@ class EvmoneOracle:
     """
 
     name = "evmone"
+    #: Forks compared by default. The peers' build (evmone 0.15+, July 2025)
+    #: predates parts of Osaka (P256VERIFY at 0x100 disagrees with the
+    #: specs), so Osaka runs only when asked for.
+    forks = tuple(f for f in Fork if f < Fork.OSAKA)
 
     def __init__(self, binary: Optional[str] = None) -> None:
         self.binary = binary or find_evmone()

@@ -148,3 +148,20 @@ def test_cli_small_run(capsys, tmp_path) -> None:
     out = capsys.readouterr().out
     assert out.startswith("20 programs against spec")
     assert "Berlin" in out and "London" in out and "no divergence" in out
+
+
+def test_evmone_agrees_on_regression_cases_and_flags_a_wrong_root() -> None:
+    import dataclasses
+
+    from evm.fuzz.oracles import EvmoneOracle, find_evmone
+
+    if find_evmone() is None:
+        pytest.skip("evmone-statetest not built (../shared/peers/evmone/build.sh)")
+    forks = list(EvmoneOracle.forks)
+    cases = [generate_case(s, forks) for s in range(40)]
+    cy = CyevmOracle()
+    outs = [cy.run(c) for c in cases]
+    outs[7] = dataclasses.replace(outs[7], state_root=b"\x11" * 32)
+    verdicts = EvmoneOracle().check(cases, outs)
+    assert verdicts[7] is not None and "state_root" in verdicts[7]
+    assert [i for i, v in enumerate(verdicts) if v is not None] == [7], verdicts
