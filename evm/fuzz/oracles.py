@@ -197,7 +197,7 @@ class EvmoneOracle:
                 if want.status == "invalid":
                     post["expectException"] = "TR_Invalid"  # evmone accepts any name for a rejection
                 with open(os.path.join(tmp, name + ".json"), "w") as fh:
-                    json.dump({name: to_fixture(case, post)}, fh)
+                    fh.write(json.dumps({name: to_fixture(case, post)}))  # dumps: the C encoder
             proc = subprocess.run([self.binary, tmp], capture_output=True, text=True, timeout=3600)
         # gtest: "[ RUN      ] <dir>.<name>", failure messages, "[  FAILED  ] <dir>.<name> (N ms)"
         current: List[str] = []

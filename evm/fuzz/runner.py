@@ -135,11 +135,15 @@ def _minimise_and_write(checker: _Checker, case: Case, fields: List[str], text: 
     return finding
 
 
-def _run_slice(job: Tuple[int, int, int, Optional[int], Optional[float], List[int], Optional[str], int, int,
-                          bool]) -> FuzzStats:
+_Job = Tuple[str, int, int, int, Optional[int], Optional[float], List[int], Optional[str], int, int, bool]
+
+
+def _run_slice(job: _Job) -> FuzzStats:
     """Cases start, start+step, ... of one run (a worker's share)."""
-    seed, start, step, count, deadline, fork_ids, out, max_runs, max_findings, verbose = job
+    oracle, seed, start, step, count, deadline, fork_ids, out, max_runs, max_findings, verbose = job
     forks = [Fork(f) for f in fork_ids]
+    if oracle == "evmone":
+        return _evmone_slice(seed, start, step, count, deadline, forks, out, max_runs, verbose)
     checker = _Checker()
     stats = FuzzStats()
     per_kind: Counter = Counter()
@@ -176,23 +180,34 @@ def _run_slice(job: Tuple[int, int, int, Optional[int], Optional[float], List[in
 
 def fuzz(seed: int = 0, count: Optional[int] = None, seconds: Optional[float] = None,
          forks: Optional[Sequence[Fork]] = None, out: Optional[str] = None, jobs: int = 1,
-         max_minimise_runs: int = 1500, max_findings: int = 3, verbose: bool = False) -> FuzzStats:
-    """Run ``count`` cases (or as many as fit in ``seconds``) against the execution specs.
+         max_minimise_runs: int = 1500, max_findings: int = 3, verbose: bool = False,
+         oracle: str = "spec") -> FuzzStats:
+    """Run ``count`` cases (or as many as fit in ``seconds``) on cyevm and ``oracle``.
 
+    ``oracle`` is ``"spec"`` (the execution specs, in-process) or
+    ``"evmone"`` (``evmone-statetest`` on batches; a disagreement is then
+    confirmed and minimised against the specs when they are installed).
     Returns the counts and the findings (each minimised and, with ``out``,
-    written as a state test). Raises ``RuntimeError`` if the specs are missing.
+    written as a state test). Raises ``RuntimeError`` if the oracle is missing.
     """
-    why = spec_available()
-    if why:
-        raise RuntimeError(why)
+    if oracle == "spec":
+        why = spec_available()
+        if why:
+            raise RuntimeError(why)
+        default_forks = SpecOracle.forks
+    elif oracle == "evmone":
+        EvmoneOracle()  # raises RuntimeError when not built
+        default_forks = EvmoneOracle.forks
+    else:
+        raise ValueError(f"unknown oracle {oracle!r} (spec or evmone)")
     if count is None and seconds is None:
         count = 1000
-    forks = list(forks) if forks else list(SpecOracle.forks)
+    forks = list(forks) if forks else list(default_forks)
     t0 = time.time()
     deadline = t0 + seconds if seconds is not None else None
     jobs = max(1, jobs)
-    slices = [(seed, w, jobs, count, deadline, [int(f) for f in forks], out, max_minimise_runs,
-               max_findings, verbose) for w in range(jobs)]
+    slices: List[_Job] = [(oracle, seed, w, jobs, count, deadline, [int(f) for f in forks], out,
+                           max_minimise_runs, max_findings, verbose) for w in range(jobs)]
     stats = FuzzStats()
     if jobs == 1:
         stats.merge(_run_slice(slices[0]))
@@ -204,29 +219,20 @@ def fuzz(seed: int = 0, count: Optional[int] = None, seconds: Optional[float] = 
     return stats
 
 
-def fuzz_evmone(seed: int, count: Optional[int], seconds: Optional[float], forks: Sequence[Fork],
-                out: Optional[str], batch: int = 500, max_minimise_runs: int = 1500,
-                verbose: bool = False) -> FuzzStats:
-    """Compare cyevm with evmone (state root and logs hash), many cases per evmone process.
-
-    A disagreement is confirmed and minimised against the execution specs
-    when they are installed (so the written case expects the spec's root);
-    without them it is reported, not minimised.
-    """
+def _evmone_slice(seed: int, start: int, step: int, count: Optional[int], deadline: Optional[float],
+                  forks: List[Fork], out: Optional[str], max_runs: int, verbose: bool,
+                  batch: int = 500) -> FuzzStats:
+    """A worker's share of an evmone run: cyevm's outcomes checked by evmone a batch at a time."""
     evmone = EvmoneOracle()
     cyevm = CyevmOracle()
     checker = _Checker() if spec_available() is None else None
     stats = FuzzStats()
-    t0 = time.time()
-    i = 0
-    while True:
-        if count is not None and i >= count:
-            break
-        if seconds is not None and time.time() - t0 >= seconds:
-            break
-        n = batch if count is None else min(batch, count - i)
-        cases = [generate_case(case_seed(seed, i + k), list(forks)) for k in range(n)]
-        i += n
+    i = start
+    while (count is None or i < count) and (deadline is None or time.time() < deadline):
+        cases = []
+        while len(cases) < batch and (count is None or i < count):
+            cases.append(generate_case(case_seed(seed, i), forks))
+            i += step
         outs: List[Outcome] = []
         kept: List[Case] = []
         for c in cases:
@@ -246,13 +252,12 @@ def fuzz_evmone(seed: int, count: Optional[int], seconds: Optional[float], forks
                 fields, text, _ = checker.diff(c)
                 if fields:  # cyevm differs from the spec too
                     stats.divergences[c.fork.fixture_name] += 1
-                    stats.findings.append(_minimise_and_write(checker, c, fields, text, out, max_minimise_runs))
+                    stats.findings.append(_minimise_and_write(checker, c, fields, text, out, max_runs))
                 else:  # cyevm and the spec agree: evmone's own difference
                     stats.oracle_disagreements.append(f"{c.fork.fixture_name} (case seed {c.seed}): {verdict}")
             else:
                 stats.divergences[c.fork.fixture_name] += 1
                 stats.findings.append(Finding(c.seed, c.fork, ["evmone"], verdict, c, c, None))
-    stats.seconds = time.time() - t0
     return stats
 
 
@@ -331,12 +336,9 @@ def run_command(args: argparse.Namespace, out: Optional[TextIO] = None, err: Opt
             if fields:
                 stats.divergences[case.fork.fixture_name] += 1
                 stats.findings.append(_minimise_and_write(checker, case, fields, text, args.out, 1500))
-        elif args.oracle == "evmone":
-            stats = fuzz_evmone(seed, args.count if args.count is not None or args.seconds is not None else 1000,
-                                args.seconds, forks, args.out, verbose=not args.quiet)
         else:
             stats = fuzz(seed, args.count, args.seconds, forks, args.out, args.jobs,
-                         max_findings=args.max_findings, verbose=not args.quiet)
+                         max_findings=args.max_findings, verbose=not args.quiet, oracle=args.oracle)
     except RuntimeError as e:
         err.write(f"evm fuzz: error: {e}\n")
         return 2
