@@ -135,6 +135,14 @@ def _minimise_and_write(checker: _Checker, case: Case, fields: List[str], text: 
     return finding
 
 
+def _progress(stats: FuzzStats, worker: int, verbose: bool, every: int = 5000) -> None:
+    """A line on stderr every ``every`` programs of a worker (long runs show they are alive)."""
+    n = sum(stats.programs.values())
+    if verbose and n % every == 0:
+        sys.stderr.write(f"[worker {worker}] {n} programs, {sum(stats.divergences.values())} diverging\n")
+        sys.stderr.flush()
+
+
 _Job = Tuple[str, int, int, int, Optional[int], Optional[float], List[int], Optional[str], int, int, bool]
 
 
@@ -163,6 +171,7 @@ def _run_slice(job: _Job) -> FuzzStats:
                 sys.stderr.write(f"oracle error on case seed {case.seed}: {type(e).__name__}: {e}\n")
             continue
         stats.programs[case.fork.fixture_name] += 1
+        _progress(stats, start, verbose)
         if not fields:
             continue
         stats.divergences[case.fork.fixture_name] += 1
@@ -244,6 +253,7 @@ def _evmone_slice(seed: int, start: int, step: int, count: Optional[int], deadli
                 stats.findings.append(Finding(c.seed, c.fork, ["exception"], f"cyevm raised {e!r}", c, c, None))
         for c, verdict in zip(kept, evmone.check(kept, outs)):
             stats.programs[c.fork.fixture_name] += 1
+            _progress(stats, start, verbose)
             if verdict is None:
                 continue
             if verbose:
