@@ -165,3 +165,19 @@ def test_evmone_agrees_on_regression_cases_and_flags_a_wrong_root() -> None:
     verdicts = EvmoneOracle().check(cases, outs)
     assert verdicts[7] is not None and "state_root" in verdicts[7]
     assert [i for i, v in enumerate(verdicts) if v is not None] == [7], verdicts
+
+
+def test_fork_list() -> None:
+    from evm.fuzz.oracles import EvmoneOracle, SpecOracle
+    from evm.fuzz.runner import fork_list
+
+    assert fork_list("Frontier..EIP150", SpecOracle.forks) == [
+        Fork.FRONTIER, Fork.HOMESTEAD, Fork.TANGERINE_WHISTLE]
+    assert Fork.CONSTANTINOPLE not in fork_list("Byzantium..Istanbul", SpecOracle.forks)
+    assert fork_list(None, SpecOracle.forks) == list(SpecOracle.forks)
+    assert fork_list("Osaka", EvmoneOracle.forks, tuple(Fork)) == [Fork.OSAKA]
+    assert Fork.OSAKA not in fork_list(None, EvmoneOracle.forks, tuple(Fork))
+    with pytest.raises(ValueError, match="Constantinople"):
+        fork_list("Constantinople", SpecOracle.forks)
+    with pytest.raises(ValueError, match="unknown fork"):
+        fork_list("Nope", SpecOracle.forks)
