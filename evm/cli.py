@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_t8n_parser(sub)
     from .profile.command import add_profile_parser
     add_profile_parser(sub)
+    from .fuzz.runner import add_arguments as _add_fuzz_arguments
+
+    _add_fuzz_arguments(sub.add_parser(
+        "fuzz", help="differential fuzzing against the execution specs (or evmone)",
+        description="Run random programs on cyevm and an oracle; minimise and save divergences."))
     return parser
 
 
@@ -348,6 +353,12 @@ def _cmd_t8n(args: argparse.Namespace) -> int:
     return t8n_main(args, sys.stdin, sys.stdout, sys.stderr)
 
 
+def _cmd_fuzz(args: argparse.Namespace) -> int:
+    from .fuzz.runner import run_command
+
+    return run_command(args)
+
+
 _COMMANDS = {
     "statetest": _cmd_statetest,
     "run": _cmd_run,
@@ -355,6 +366,7 @@ _COMMANDS = {
     "blocktest": _cmd_blocktest,
     "t8n": _cmd_t8n,
     "profile": _cmd_profile,
+    "fuzz": _cmd_fuzz,
 }
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "build_state",
     "build_env",
     "build_transaction",
+    "run_transaction",
 ]
 
 Result = Dict[str, Any]
@@ -445,6 +446,38 @@ class FixtureCase:
         return state, env, build_transaction(_get(test, "transaction", name), d, g, v)
 
 
+def run_transaction(
+    test: Dict[str, Any],
+    fork: Fork,
+    d: int = 0,
+    g: int = 0,
+    v: int = 0,
+    *,
+    tracer: Any = None,
+    apply_transaction: Optional[Callable[..., Any]] = None,
+    name: str = "test",
+) -> Tuple[State, Any, Optional[InvalidTransaction]]:
+    """Run variant ``(d, g, v)`` of the state test ``test`` under ``fork``.
+
+    Returns ``(post_state, result, invalid)``: ``result`` is the executor's
+    :class:`~evm.executor.TransactionResult` (``None`` when the transaction
+    is invalid, ``invalid`` then being the error). Bad fixture data raises
+    :class:`FixtureError`.
+    """
+    case = FixtureCase("", name, test, fork.fixture_name, fork, 0,
+                       {"indexes": {"data": d, "gas": g, "value": v}})
+    return _execute(case, tracer, apply_transaction or _load_executor())
+
+
+def _execute(case: FixtureCase, tracer: Any,
+             apply_transaction: Callable[..., Any]) -> Tuple[State, Any, Optional[InvalidTransaction]]:
+    state, env, tx = case.build()
+    try:
+        return state, apply_transaction(state, env, tx, case.fork, tracer=tracer), None
+    except InvalidTransaction as e:
+        return state, None, e
+
+
 def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Callable[..., Any]) -> Result:
     from .tracing import EIP3155Tracer, write_state_root
     from .trie import logs_hash, state_root
@@ -454,17 +487,11 @@ def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Cal
     want_root = case.expected_root()
     want_logs = case.expected_logs()
     expect_exception = case.expect_exception
-    state, env, tx = case.build()
     post, fork = case.post, case.fork
 
     tracer = EIP3155Tracer(trace, fork=fork) if trace is not None else None
-    invalid: Optional[InvalidTransaction] = None
-    logs: List[Any] = []
-    try:
-        result = apply_transaction(state, env, tx, fork, tracer=tracer)
-        logs = list(result.logs)
-    except InvalidTransaction as e:
-        invalid = e
+    state, result, invalid = _execute(case, tracer, apply_transaction)
+    logs: List[Any] = list(result.logs) if result is not None else []
     if tracer is not None:
         tracer.flush()  # lines the core left pending (normally tx_end wrote them all)
     root = state_root(state)
