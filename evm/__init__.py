@@ -25,6 +25,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from typing import TYPE_CHECKING
 
 from .env import BlockEnv
+from .errors import MemoryLimitExceeded, ReentrancyError
 from .executor import (
     ExecutionResult,
     Log,
@@ -50,6 +51,8 @@ __all__ = [
     "Fork",
     "InvalidTransaction",
     "Log",
+    "MemoryLimitExceeded",
+    "ReentrancyError",
     "RPCDatabase",
     "RPCError",
     "State",

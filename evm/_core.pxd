@@ -132,6 +132,7 @@ cdef struct Mem:
     uint64_t size         # active size in bytes (a multiple of 32)
     uint64_t cap
     int64_t cost          # gas already paid for `size`
+    uint64_t limit        # the most memory the frame may use (VM.memory_limit)
 
 cdef struct Frame:
     # the per-frame state the loop keeps outside registers (spec: Evm)
@@ -218,6 +219,9 @@ cdef class VM:
     cdef Env env
     cdef u256** stacks    # one operand stack per depth, allocated on first use
     cdef int n_stacks
+    cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
+    cdef bint busy        # running a call: re-entry (or a second thread) is refused
 
     cdef u256* stack_for(self, int depth) except NULL
     cdef int _set_blob_hashes(self, object blob_hashes) except -1
+    cdef int _enter(self) except -1

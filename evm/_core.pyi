@@ -46,7 +46,9 @@ class VM:
     """Executes transactions and calls against a Database for one fork."""
     j: Journal
     fork: int
+    memory_limit: int
     def __init__(self, db: Any, fork: int, *, tracer: Optional[Tracer] = ..., precompiles: Any = ...,
+                 memory_limit: Optional[int] = ...,
                  coinbase: _Address = ..., number: int = ..., timestamp: int = ..., gas_limit: int = ...,
                  prev_randao: Union[int, bytes] = ..., chain_id: int = ..., base_fee: int = ...,
                  blob_base_fee: int = ...) -> None: ...

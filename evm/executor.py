@@ -85,12 +85,14 @@ def compute_contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak256(rlp_encode([sender, nonce]))[12:]
 
 
-def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None) -> "_core.VM":
+def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None,
+             memory_limit: Optional[int] = None) -> "_core.VM":
     """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
     return _core.VM(
         state,
         fork,
         tracer=tracer,
+        memory_limit=memory_limit,
         coinbase=env.coinbase,
         number=env.number,
         timestamp=env.timestamp,
@@ -166,7 +168,8 @@ def apply_transaction(state: State, env: BlockEnv, tx: Transaction, fork: Fork,
 def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, value: int = 0,
                  fork: Fork = Fork.CANCUN, create: bool = False, state: Optional[State] = None,
                  env: Optional[BlockEnv] = None, tracer: Optional["Tracer"] = None,
-                 caller: bytes = DEFAULT_CALLER, address: bytes = DEFAULT_CONTRACT) -> ExecutionResult:
+                 caller: bytes = DEFAULT_CALLER, address: bytes = DEFAULT_CONTRACT,
+                 memory_limit: Optional[int] = None) -> ExecutionResult:
     """Run ``code`` directly, like go-ethereum's ``evm run``.
 
     The code runs as the code of ``address`` called by ``caller`` with
@@ -174,6 +177,9 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     ``address``). No transaction: no intrinsic gas, no fees; ``gas_used`` is
     ``gas - gas_left``. ``state`` is copied, never modified; the result holds
     the new state. The caller is given enough balance for ``value``.
+    ``memory_limit``: bytes one frame may use (default
+    :data:`evm.errors.DEFAULT_MEMORY_LIMIT`); a frame that pays for more
+    raises :class:`evm.errors.MemoryLimitExceeded`.
     """
     fork = Fork(fork)
     if not isinstance(gas, int) or not 0 <= gas < 1 << 63:
@@ -195,7 +201,7 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
             state.set_account(address, Account(code=code))
         else:
             acct.code = code
-    vm = _make_vm(state, env, fork, tracer)
+    vm = _make_vm(state, env, fork, tracer, memory_limit)
     outcome = vm.transaction(caller, None if create else address, value, input if not create else code,
                              gas, fees=False, bump_nonce=False,
                              create_address=address if create else None)

@@ -47,11 +47,12 @@ class EVM:
     """
 
     def __init__(self, state: Optional[State] = None, fork: Fork = Fork.CANCUN,
-                 env: Optional[BlockEnv] = None, tracer: Optional["Tracer"] = None) -> None:
+                 env: Optional[BlockEnv] = None, tracer: Optional["Tracer"] = None,
+                 memory_limit: Optional[int] = None) -> None:
         self.state = state if state is not None else State()
         self.fork = Fork(fork)
         self.env = env if env is not None else BlockEnv()
-        self._vm = _make_vm(self.state, self.env, self.fork, tracer)
+        self._vm = _make_vm(self.state, self.env, self.fork, tracer, memory_limit)
 
     # -- reading and writing accounts ----------------------------------------
     def get_balance(self, address: Any) -> int:

@@ -6,7 +6,6 @@ from evm import gas as _gas
 cdef enum:
     STACK_LIMIT = 1024
     STACK_DEPTH_LIMIT = 1024
-    MAX_MEMORY = 0x7FFFFFFF        # memory beyond this is refused (out of gas)
     GAS_MEMORY = 3
     GAS_COPY = 3
     GAS_KECCAK256_WORD = 6

@@ -236,6 +236,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef uint8_t* out = NULL
     cdef uint64_t out_len = 0
     memset(&f, 0, sizeof(Frame))
+    f.mem.limit = vm.memory_limit
     ls.jumps_left = SIGNAL_CHECK_JUMPS
     if Tracing is TraceOn:
         f.tracer = <void*>vm.tracer

@@ -41,7 +41,7 @@ cdef inline uint64_t extend_memory_cost(const Mem* m, uint64_t end) noexcept nog
     return GAS_SAT if total == GAS_SAT else total - <uint64_t>m.cost
 
 cdef int mem_grow(Mem* m, uint64_t end) except -1:
-    """Make memory cover [0, end) (end <= MAX_MEMORY, already paid for);
+    """Make memory cover [0, end) (end <= m.limit, already paid for);
     zero-filled. Growth is geometric, so a memory loop does no per-word
     reallocation."""
     cdef uint64_t words = ceil32_words(end), new_size, cap
@@ -53,6 +53,8 @@ cdef int mem_grow(Mem* m, uint64_t end) except -1:
         cap = m.cap * 2 if m.cap else 1024
         while cap < new_size:
             cap *= 2
+        if cap > m.limit and new_size <= m.limit:
+            cap = new_size  # no doubling past the limit
         nb = <uint8_t*>realloc(m.buf, cap)
         if nb == NULL:
             raise MemoryError()
@@ -64,19 +66,24 @@ cdef int mem_grow(Mem* m, uint64_t end) except -1:
     return 0
 
 cdef inline int extend_memory(Mem* m, uint64_t end) except -1:
-    """After the charge: grow memory to cover `end`; S_OUT_OF_GAS beyond
-    MAX_MEMORY (a cap below what the largest gas limit could pay)."""
+    """After the charge: grow memory to cover `end`. Beyond the machine's
+    memory limit the gas was paid but the host refuses: MemoryLimitExceeded."""
     if end <= m.size:
         return S_SUCCESS
-    if end > MAX_MEMORY:
-        return S_OUT_OF_GAS
+    if end > m.limit:
+        raise_memory_limit(m, end)
     mem_grow(m, end)
     return S_SUCCESS
 
+cdef int raise_memory_limit(const Mem* m, uint64_t end) except -1:
+    from evm.errors import MemoryLimitExceeded
+    raise MemoryLimitExceeded(
+        f"a frame paid for {end} bytes of memory; this machine's memory_limit is {m.limit}")
+
 cdef inline bint mem_covers(const Mem* m, const u256* offset, uint64_t n) noexcept nogil:
     """Memory already covers [offset, offset + n): no expansion to pay."""
-    return not (offset.w[1] | offset.w[2] | offset.w[3]) and offset.w[0] <= MAX_MEMORY \
-        and offset.w[0] + n <= m.size
+    return not (offset.w[1] | offset.w[2] | offset.w[3]) and offset.w[0] < m.size \
+        and offset.w[0] + n <= m.size  # size < 2^63: no wrap
 
 cdef inline void copy_padded(uint8_t* dst, const uint8_t* src, uint64_t src_len,
                              const u256* src_off, uint64_t size) noexcept nogil:

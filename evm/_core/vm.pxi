@@ -1,5 +1,6 @@
 # VM: the Python edge of the core. One VM per fork and state: its journal is
 # the working state, kept across transactions until changes() hands it back.
+from evm.errors import DEFAULT_MEMORY_LIMIT, ReentrancyError
 
 cdef int set_u256(u256* r, object v, str what) except -1:
     if isinstance(v, (bytes, bytearray)):
@@ -24,13 +25,20 @@ cdef class VM:
             raise MemoryError()
         self.env.blob_hashes = NULL
 
-    def __init__(self, db, fork, *, tracer=None, precompiles=None, **block_env):
+    def __init__(self, db, fork, *, tracer=None, precompiles=None, memory_limit=None, **block_env):
         """A VM over ``db`` (see ``evm.state.Database``) for ``fork``.
 
         ``block_env``: the keywords of :meth:`set_block_env`. ``precompiles``
         is an object with ``precompile_addresses(fork)`` and
         ``run_precompile(address, data, gas, fork)``; by default
-        ``evm.precompiles``."""
+        ``evm.precompiles``. ``memory_limit``: the most memory (bytes) one
+        frame may use, default ``evm.errors.DEFAULT_MEMORY_LIMIT``; a frame
+        that pays for more raises ``MemoryLimitExceeded``."""
+        if memory_limit is None:
+            memory_limit = DEFAULT_MEMORY_LIMIT
+        if not isinstance(memory_limit, int) or not 0 <= memory_limit < (1 << 62):
+            raise ValueError(f"memory_limit must be an int in [0, 2**62), got {memory_limit!r}")
+        self.memory_limit = memory_limit
         self.fork = int(fork)
         if not 0 <= self.fork < N_FORKS:
             raise ValueError(f"unknown fork {fork!r}")
@@ -63,6 +71,7 @@ cdef class VM:
                       prev_randao=0, chain_id=1, base_fee=0, blob_base_fee=0):
         """Set what COINBASE, NUMBER, TIMESTAMP, GASLIMIT, PREVRANDAO (the
         DIFFICULTY before Paris), CHAINID, BASEFEE and BLOBBASEFEE push."""
+        self._enter()
         copy_addr(self.env.coinbase, coinbase)
         set_u256(&self.env.number, number, "number")
         self.env.block_number = number if number < (1 << 63) else (1 << 63)
@@ -72,6 +81,14 @@ cdef class VM:
         set_u256(&self.env.chain_id, chain_id, "chain_id")
         set_u256(&self.env.base_fee, base_fee, "base_fee")
         set_u256(&self.env.blob_base_fee, blob_base_fee, "blob_base_fee")
+
+    cdef int _enter(self) except -1:
+        """Refuse re-entry: the journal and the frames belong to the running call."""
+        if self.busy:
+            raise ReentrancyError(
+                "this EVM is already running a call: it cannot be used from inside its own "
+                "Database or tracer, nor from two threads at once")
+        return 0
 
     cdef int _set_blob_hashes(self, object blob_hashes) except -1:
         cdef uint32_t i
@@ -124,8 +141,13 @@ cdef class VM:
         set_u256(&tx.priority_fee, priority_fee, "priority_fee")
         tx.flags = (PT_FEES if fees else 0) | (PT_NONCE if bump_nonce else 0)
         tx.is_static = is_static
+        self._enter()
         self._set_blob_hashes(blob_hashes)
-        return process_transaction(self, &tx, access_list, authorizations)
+        self.busy = True
+        try:
+            return process_transaction(self, &tx, access_list, authorizations)
+        finally:
+            self.busy = False
 
     def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False):
         """The fast path behind ``EVM.message_call``: a call outside any
@@ -142,13 +164,19 @@ cdef class VM:
         tx.data_len = PyBytes_GET_SIZE(data)
         tx.gas_limit = gas
         tx.is_static = is_static
+        self._enter()
         if self.env.n_blob_hashes:
             self._set_blob_hashes(())
-        return process_transaction(self, &tx, None, None)
+        self.busy = True
+        try:
+            return process_transaction(self, &tx, None, None)
+        finally:
+            self.busy = False
 
     # -- the working state, for the Python API --------------------------------------
     def account(self, address):
         """(exists, nonce, balance, code) of ``address`` as seen now."""
+        self._enter()
         cdef uint8_t a20[20]
         copy_addr(a20, address)
         cdef int64_t e = self.j.account(a20)
@@ -157,6 +185,7 @@ cdef class VM:
 
     def storage(self, address, key):
         """The current value of storage slot ``key`` of ``address``."""
+        self._enter()
         cdef u256 k
         cdef uint8_t a20[20]
         copy_addr(a20, address)
@@ -167,6 +196,7 @@ cdef class VM:
     def set_balance(self, address, balance):
         """Set the balance of ``address`` (creating the account); ends the
         current transaction."""
+        self._enter()
         cdef u256 v
         cdef uint8_t a20[20]
         copy_addr(a20, address)
@@ -178,6 +208,7 @@ cdef class VM:
     def set_code(self, address, code):
         """Replace the code of ``address`` (creating the account); ends the
         current transaction."""
+        self._enter()
         cdef uint8_t a20[20]
         copy_addr(a20, address)
         cdef int64_t e = self.j.account(a20)
@@ -192,4 +223,5 @@ cdef class VM:
 
     def changes(self, bint clear=True):
         """The changes since the last call (see ``Journal.changes``)."""
+        self._enter()
         return self.j.changes(clear)

@@ -1,0 +1,117 @@
+"""Limits of the host, not of the EVM: the memory limit, re-entrancy and
+threads. (Ctrl-C is in test_interrupt.py.)"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from evm import EVM, Account, Fork, MemoryLimitExceeded, ReentrancyError, State, execute_code
+from evm.errors import DEFAULT_MEMORY_LIMIT
+from evm.gas import calculate_memory_gas_cost
+
+CALLER = b"\x01" * 20
+TARGET = b"\x02" * 20
+
+
+def mstore_at(offset: int) -> bytes:
+    """PUSH1 1, PUSH8 offset, MSTORE, STOP."""
+    return bytes.fromhex("6001") + b"\x67" + offset.to_bytes(8, "big") + b"\x52\x00"
+
+
+def test_memory_below_the_limit_follows_the_gas_rule_exactly():
+    limit = 1 << 20
+    offset = limit - 32
+    cost = 3 + 3 + 3 + calculate_memory_gas_cost(limit)  # PUSH1 PUSH8 MSTORE + expansion
+    ok = execute_code(mstore_at(offset), gas=cost, memory_limit=limit)
+    assert ok.success and ok.gas_used == cost
+    short = execute_code(mstore_at(offset), gas=cost - 1, memory_limit=limit)
+    assert short.error == "OutOfGasError"
+
+
+def test_memory_beyond_the_limit_is_a_distinct_error_not_out_of_gas():
+    limit = 1 << 20
+    state = State({TARGET: Account(code=mstore_at(limit))})
+    with pytest.raises(MemoryLimitExceeded, match="memory_limit is 1048576"):
+        execute_code(mstore_at(limit), gas=10**9, memory_limit=limit, state=state)
+    assert state.accounts[TARGET].storage == {}  # the input state is never touched
+    # without enough gas it is the EVM's own out of gas, as the spec says
+    assert execute_code(mstore_at(limit), gas=10**5, memory_limit=limit).error == "OutOfGasError"
+
+
+def test_the_default_limit_and_bad_limits():
+    assert DEFAULT_MEMORY_LIMIT == 1 << 31
+    assert issubclass(MemoryLimitExceeded, MemoryError)
+    for bad in (-1, 1 << 62, 1.5, "1"):
+        with pytest.raises(ValueError, match="memory_limit"):
+            execute_code(b"\x00", memory_limit=bad)
+
+
+class ReenteringState(State):
+    """A Database whose cold storage read calls back into the machine."""
+
+    machine: EVM
+
+    def get_storage(self, address: bytes, key: int) -> int:
+        self.machine.message_call(CALLER, TARGET)
+        return 0
+
+
+def test_reentering_a_machine_from_its_database_is_a_clear_error():
+    db = ReenteringState({CALLER: Account(balance=10**18),
+                          TARGET: Account(code=bytes.fromhex("600054"), storage={0: 5})})
+    db.machine = evm = EVM(db, Fork.CANCUN)
+    with pytest.raises(ReentrancyError, match="already running a call"):
+        evm.message_call(CALLER, TARGET)
+    # the machine is usable again afterwards
+    assert evm.message_call(CALLER, b"\x03" * 20).success
+
+
+class SlowState(State):
+    """A Database whose cold reads sleep, so another thread runs meanwhile."""
+
+    def get_storage(self, address: bytes, key: int) -> int:
+        time.sleep(0.05)
+        return super().get_storage(address, key)
+
+
+def test_one_machine_used_from_two_threads_is_refused_not_corrupted():
+    code = bytes.fromhex("600054" + "600155" + "00")  # SLOAD(0) (cold: slow) ; SSTORE(1, value)
+    db = SlowState({CALLER: Account(balance=10**18), TARGET: Account(code=code, storage={0: 7})})
+    evm = EVM(db, Fork.CANCUN)
+    errors: list[BaseException] = []
+    results = []
+
+    def worker() -> None:
+        try:
+            results.append(evm.message_call(CALLER, TARGET))
+        except ReentrancyError as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1 and results[0].success
+    assert len(errors) == 1
+    assert evm.get_storage(TARGET, 1) == 7  # exactly what the program writes
+
+
+def test_separate_machines_in_separate_threads_match_one_thread():
+    code = bytes.fromhex("5b" "600054" "600101" "600055" "5a" "61c350" "10" "600057" "00")  # count up while gas > 50000
+    def run_one() -> tuple[int, int]:
+        evm = EVM(State({CALLER: Account(balance=10**18), TARGET: Account(code=code)}), Fork.CANCUN)
+        r = evm.message_call(CALLER, TARGET, gas=3_000_000)
+        return r.gas_used, evm.get_storage(TARGET, 0)
+
+    alone = run_one()
+    out: list[tuple[int, int]] = []
+    threads = [threading.Thread(target=lambda: out.append(run_one())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [alone] * 4
+    assert alone[1] > 10
