@@ -235,6 +235,15 @@ def _add_bench_parser(sub: Any) -> None:
     bn.add_argument("--memory", action="store_true",
                     help="instead of timing, report each engine's peak RSS for one run, in a child process")
     bn.add_argument("--list", action="store_true", help="list the cases and exit")
+    tp = bn.add_argument_group("throughput (evm.batch)")
+    tp.add_argument("--throughput", action="store_true",
+                    help="instead of per-transaction times: ERC-20 transfers/s and (with PATH) state-test "
+                         "cases/s through evm.batch.run, per backend and worker count, with the scaling ratio")
+    tp.add_argument("--backends", metavar="LIST",
+                    help="backends to measure: threads, processes, dask, ray (default threads,processes,dask)")
+    tp.add_argument("--workers", metavar="LIST", help="worker counts to measure (default 1,2)")
+    tp.add_argument("--transfers", type=_uint, default=20_000, metavar="N",
+                    help="ERC-20 transfers per measurement (default 20000)")
 
 
 # --- evm statetest ---------------------------------------------------------
