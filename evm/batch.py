@@ -361,17 +361,19 @@ def _dask_client(cluster: Cluster) -> Tuple[Any, Callable[[], None]]:
 def _map_dask(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster: Cluster,
               on_crash: Callable[[T], R]) -> Iterator[R]:
     client, close = _dask_client(cluster)
+    from distributed.scheduler import KilledWorker as killed
     futures: deque = deque()
     try:
         # Scattered once to every worker; tasks receive the worker's copy.
-        shared_f = client.scatter(shared, broadcast=True) if shared is not None else None
+        # hash=False: a fresh key per run, so releasing an earlier run's copy cannot drop this one.
+        shared_f = client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
         fs = client.map(fn, list(items), shared=shared_f, pure=False)
         futures.extend(zip(items, fs))
         while futures:
             item, f = futures.popleft()
             try:
                 result = f.result()
-            except Exception:  # the worker died (KilledWorker) or could not run it
+            except killed:  # the worker running it died (every time the scheduler tried)
                 result = on_crash(item)
             f.release()
             yield result
@@ -406,7 +408,7 @@ def _map_ray(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster
             item, ref = refs.popleft()
             try:
                 result = ray.get(ref)
-            except Exception:  # a dead worker (after its retry) or a task Ray could not run
+            except ray.exceptions.WorkerCrashedError:  # its worker died, also on the retry
                 result = on_crash(item)
             yield result
     finally:

@@ -242,6 +242,9 @@ def _add_bench_parser(sub: Any) -> None:
     tp.add_argument("--backends", metavar="LIST",
                     help="backends to measure: threads, processes, dask, ray (default threads,processes,dask)")
     tp.add_argument("--workers", metavar="LIST", help="worker counts to measure (default 1,2)")
+    tp.add_argument("--cluster", metavar="WHERE",
+                    help="measure on this cluster instead: dask://HOST:PORT, ray://HOST:PORT, ray:auto, "
+                         "local-dask or local-ray")
     tp.add_argument("--transfers", type=_uint, default=20_000, metavar="N",
                     help="ERC-20 transfers per measurement (default 20000)")
 

@@ -70,12 +70,14 @@ def state_test_tasks(paths: Sequence[str]) -> List[FixtureCase]:
 class _Engine:
     """A started backend: the keyword arguments for :func:`run`, and how to stop it."""
 
-    def __init__(self, backend: str, workers: int) -> None:
+    def __init__(self, backend: str, workers: int, address: Optional[str] = None) -> None:
         self.backend, self.workers = backend, workers
         self.kwargs: Dict[str, Any] = {"backend": backend, "workers": workers}
         self._stop: Callable[[], None] = lambda: None
         t = time.perf_counter()
-        if backend == "dask":
+        if address is not None:  # a running cluster: connect (run() disconnects after each run)
+            self.kwargs["address"] = address
+        elif backend == "dask":
             try:
                 import distributed
             except ImportError:
@@ -130,15 +132,20 @@ def measure_throughput(
     transfers: int,
     case_tasks: Sequence[FixtureCase],
     progress: Optional[Callable[[str], None]] = None,
+    address: Optional[str] = None,
 ) -> List[ThroughputRow]:
-    """Time both workloads on each backend at each worker count (see the module docstring)."""
+    """Time both workloads on each backend at each worker count (see the module docstring).
+
+    With ``address`` (a Dask scheduler or Ray address) the one backend runs
+    on that cluster, whatever its size; ``workers`` then only sets the chunking.
+    """
     shared, calls = erc20_tasks(transfers)
     rows: List[ThroughputRow] = []
     for backend in backends:
         for w in workers:
             if progress:
                 progress(f"{backend} x{w}: starting")
-            engine = _Engine(backend, w)
+            engine = _Engine(backend, w, address)
             row = ThroughputRow(backend, w, engine.startup_s)
             try:
                 engine.run(calls[: max(1, min(len(calls), 8 * w))], shared)  # warm-up: imports, shipping
@@ -196,6 +203,16 @@ def _int_list(text: str, what: str) -> List[int]:
 
 def run_throughput_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
     """``evm bench --throughput``: measure and print (``--json``: one object). Exit 1 if a task failed."""
+    address = None
+    if getattr(args, "cluster", None):
+        from ..batch import parse_cluster
+
+        try:
+            cluster = parse_cluster(args.cluster)
+        except ValueError as e:
+            raise BenchError(str(e)) from None
+        address = cluster.address
+        args.backends = cluster.backend
     backends = [b.strip() for b in (args.backends or "threads,processes,dask").split(",") if b.strip()]
     for b in backends:
         if b not in BACKENDS:
@@ -213,7 +230,7 @@ def run_throughput_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"\r\x1b[K{msg}")
             stderr.flush()
 
-    rows = measure_throughput(backends, workers, args.transfers, case_tasks, progress)
+    rows = measure_throughput(backends, workers, args.transfers, case_tasks, progress, address)
     progress("")
     if args.json:
         stdout.write(json.dumps({"transfers": args.transfers, "cases": len(case_tasks), "cores": os.cpu_count(),

@@ -211,3 +211,24 @@ def test_ray_batch_and_file_runner_match_local():
     finally:
         ray.shutdown()
     assert on_ray == list(run_files(files))
+
+
+def test_bench_throughput_json(capsys):
+    folder = need(ST_EXAMPLE)
+    assert main(["bench", "--throughput", "--json", "--backends", "threads,processes", "--workers", "1,2",
+                 "--transfers", "40", str(folder / "add11.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["transfers"] == 40 and out["cases"] >= 1
+    rows = {(r["backend"], r["workers"]): r for r in out["rows"]}
+    assert set(rows) == {("threads", 1), ("threads", 2), ("processes", 1), ("processes", 2)}
+    for r in rows.values():
+        assert r["erc20_per_s"] > 0 and r["cases_per_s"] > 0 and r["problems"] == []
+    r2 = rows[("threads", 2)]
+    assert r2["erc20_scaling"] == pytest.approx(r2["erc20_per_s"] / rows[("threads", 1)]["erc20_per_s"])
+
+
+def test_bench_throughput_usage_errors(capsys):
+    assert main(["bench", "--throughput", "--backends", "mpi"]) == 2
+    assert "unknown backend 'mpi'" in capsys.readouterr().err
+    assert main(["bench", "--throughput", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
