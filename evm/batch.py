@@ -358,10 +358,13 @@ def _dask_client(cluster: Cluster) -> Tuple[Any, Callable[[], None]]:
     return client, close
 
 
-def _map_dask(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster: Cluster,
+def _map_dask(fn: Callable[[T, Any], R], make_items: Callable[[int], Sequence[T]], shared: Any, cluster: Cluster,
               on_crash: Callable[[T], R]) -> Iterator[R]:
     client, close = _dask_client(cluster)
     from distributed.scheduler import KilledWorker as killed
+
+    # Chunked for the cluster's size, not this machine's.
+    items = make_items(len(client.scheduler_info().get("workers", {})) or 1)
     futures: deque = deque()
     try:
         # Scattered once to every worker; tasks receive the worker's copy.
@@ -395,9 +398,10 @@ def _ray_init(cluster: Cluster) -> Tuple[Any, Callable[[], None]]:
     return ray, ray.shutdown
 
 
-def _map_ray(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster: Cluster,
+def _map_ray(fn: Callable[[T, Any], R], make_items: Callable[[int], Sequence[T]], shared: Any, cluster: Cluster,
              on_crash: Callable[[T], R]) -> Iterator[R]:
     ray, close = _ray_init(cluster)
+    items = make_items(int(ray.cluster_resources().get("CPU", 1)) or 1)
     remote = ray.remote(max_retries=1)(_call_ray)
     refs: deque = deque()
     try:
@@ -420,22 +424,32 @@ def _map_ray(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster
         close()
 
 
-def _map(fn: Callable[[T, Any], R], items: Sequence[T], shared: Any, cluster: Cluster,
+def _map(fn: Callable[[T, Any], R], make_items: Callable[[int], Sequence[T]], shared: Any, cluster: Cluster,
          on_crash: Callable[[T], R]) -> Iterator[R]:
+    """``fn(item, shared)`` for each of ``make_items(number of workers)``, in order, on ``cluster``."""
     workers = cluster.workers or os.cpu_count() or 1
     if cluster.backend == "threads":
-        return _map_threads(fn, items, shared, workers)
+        return _map_threads(fn, make_items(workers), shared, workers)
     if cluster.backend == "processes":
-        return _map_processes(fn, items, shared, workers, on_crash)
+        return _map_processes(fn, make_items(workers), shared, workers, on_crash)
     if cluster.backend == "dask":
-        return _map_dask(fn, items, shared, cluster, on_crash)
-    return _map_ray(fn, items, shared, cluster, on_crash)
+        return _map_dask(fn, make_items, shared, cluster, on_crash)
+    return _map_ray(fn, make_items, shared, cluster, on_crash)
+
+
+def _chunker(items: Sequence[T], chunk_size: Optional[int], at_most: int) -> Callable[[int], List[Sequence[T]]]:
+    """``items`` cut in chunks of ``chunk_size``, or of the default size for a number of workers."""
+    def make(workers: int) -> List[Sequence[T]]:
+        size = chunk_size or min(at_most, _default_chunk_size(len(items), workers))
+        return [items[i:i + size] for i in range(0, len(items), size)]
+
+    return make
 
 
 def _default_chunk_size(n: int, workers: int) -> int:
     # About eight chunks per worker: enough to balance uneven tasks, few
     # enough that a chunk's overhead (ms on Dask/Ray) is small beside its work.
-    return max(1, min(1000, n // (8 * max(1, workers)) or 1))
+    return max(1, n // (8 * max(1, workers)))
 
 
 # --- The batch API --------------------------------------------------------------------
@@ -477,13 +491,11 @@ def iter_run(
     tasks = list(tasks)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
-    size = chunk_size or _default_chunk_size(len(tasks), cluster.workers or os.cpu_count() or 1)
-    indexed = list(enumerate(tasks))
-    chunks = [indexed[i:i + size] for i in range(0, len(indexed), size)]
-    if not chunks:
+    if not tasks:
         return
+    make_chunks = _chunker(list(enumerate(tasks)), chunk_size, 1000)
     fn = _run_chunk if cluster.backend == "threads" else _run_chunk_packed
-    for rows in _map(fn, chunks, shared, cluster, _crashed_chunk):  # type: ignore[arg-type]
+    for rows in _map(fn, make_chunks, shared, cluster, _crashed_chunk):  # type: ignore[arg-type]
         yield [_unpack(row) for row in rows]
 
 
@@ -564,8 +576,6 @@ def map_on_cluster(
         return
     if cluster.backend in ("threads", "processes"):
         raise ValueError("map_on_cluster runs on dask or ray; map_files runs processes")
-    size = chunk_size or min(16, _default_chunk_size(len(items), cluster.workers or os.cpu_count() or 1))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    for results in _map(functools.partial(_map_chunk, worker), chunks, None, cluster,
+    for results in _map(functools.partial(_map_chunk, worker), _chunker(items, chunk_size, 16), None, cluster,
                         functools.partial(_crash_chunk, on_crash)):
         yield from results
