@@ -363,10 +363,10 @@ def _map_dask(fn: Callable[[T, Any], R], make_items: Callable[[int], Sequence[T]
     client, close = _dask_client(cluster)
     from distributed.scheduler import KilledWorker as killed
 
-    # Chunked for the cluster's size, not this machine's.
-    items = make_items(len(client.scheduler_info().get("workers", {})) or 1)
     futures: deque = deque()
     try:
+        # Chunked for the cluster's size, not this machine's.
+        items = make_items(len(client.scheduler_info().get("workers", {})) or 1)
         # Scattered once to every worker; tasks receive the worker's copy.
         # hash=False: a fresh key per run, so releasing an earlier run's copy cannot drop this one.
         shared_f = client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
@@ -401,10 +401,10 @@ def _ray_init(cluster: Cluster) -> Tuple[Any, Callable[[], None]]:
 def _map_ray(fn: Callable[[T, Any], R], make_items: Callable[[int], Sequence[T]], shared: Any, cluster: Cluster,
              on_crash: Callable[[T], R]) -> Iterator[R]:
     ray, close = _ray_init(cluster)
-    items = make_items(int(ray.cluster_resources().get("CPU", 1)) or 1)
     remote = ray.remote(max_retries=1)(_call_ray)
     refs: deque = deque()
     try:
+        items = make_items(int(ray.cluster_resources().get("CPU", 1)) or 1)
         boxed = [ray.put(shared)] if shared is not None else []
         fn_ref = ray.put(fn)  # one copy of the callable in the object store, not one per task
         refs.extend((item, remote.remote(fn_ref, boxed, item)) for item in items)

@@ -282,7 +282,7 @@ def _cmd_statetest(args: argparse.Namespace) -> int:
     try:
         return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr, as_json=args.json,
                               progress=False if args.trace else None)
-    except (RuntimeError, OSError) as e:  # the backend is missing or the cluster cannot be reached
+    except (RuntimeError, OSError, ImportError) as e:  # no backend, no cluster, or no cyevm on its workers
         sys.stderr.write(f"evm statetest: error: --cluster {args.cluster}: {e}\n")
         return 2
 
