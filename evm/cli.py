@@ -107,6 +107,30 @@ def _hex(text: str, what: str) -> bytes:
         raise UsageError(f"evm run: error: {what}: malformed hex (unexpected {bad!r})") from None
 
 
+def _add_parallel_options(p: argparse.ArgumentParser) -> None:
+    """``-j N`` and ``--cluster WHERE``: the options of every per-file runner (see :func:`_cluster`)."""
+    p.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default 1; 0 = one per core); with --cluster local-*: its workers")
+    p.add_argument("--cluster", metavar="WHERE",
+                   help="run the files on Dask or Ray: dask://HOST:PORT (a scheduler), ray://HOST:PORT, "
+                        "ray:auto, local-dask or local-ray (started here with -j workers, default one per "
+                        "core); needs pip install 'cyevm[dask]' or 'cyevm[ray]'")
+
+
+def _cluster(args: argparse.Namespace, command: str) -> Any:
+    """The :class:`evm.batch.Cluster` of ``--cluster`` (None without it); a bad value is a usage error."""
+    if getattr(args, "cluster", None) is None:
+        return None
+    from .batch import parse_cluster
+
+    if getattr(args, "trace", False):
+        raise UsageError(f"{command}: error: --trace runs in this process; it cannot be used with --cluster")
+    try:
+        return parse_cluster(args.cluster, args.jobs)
+    except ValueError as e:
+        raise UsageError(f"{command}: error: {e}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``evm`` command."""
     parser = _Parser(prog="evm", description="cyevm: an Ethereum Virtual Machine for Python.")
@@ -130,8 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a line per failure and a summary (the default)")
     st.add_argument("--trace", action="store_true",
                     help="write EIP-3155 trace lines and a stateRoot line per case to stderr (implies -j 1)")
-    st.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
-                    help="worker processes (default 1; 0 = one per core)")
+    _add_parallel_options(st)
 
     rn = sub.add_parser(
         "run",
@@ -224,6 +247,18 @@ def _add_bench_parser(sub: Any) -> None:
     bn.add_argument("--memory", action="store_true",
                     help="instead of timing, report each engine's peak RSS for one run, in a child process")
     bn.add_argument("--list", action="store_true", help="list the cases and exit")
+    tp = bn.add_argument_group("throughput (evm.batch)")
+    tp.add_argument("--throughput", action="store_true",
+                    help="instead of per-transaction times: ERC-20 transfers/s and (with PATH) state-test "
+                         "cases/s through evm.batch.run, per backend and worker count, with the scaling ratio")
+    tp.add_argument("--backends", metavar="LIST",
+                    help="backends to measure: threads, processes, dask, ray (default threads,processes,dask)")
+    tp.add_argument("--workers", metavar="LIST", help="worker counts to measure (default 1,2)")
+    tp.add_argument("--cluster", metavar="WHERE",
+                    help="measure on this cluster instead: dask://HOST:PORT, ray://HOST:PORT, ray:auto, "
+                         "local-dask or local-ray")
+    tp.add_argument("--transfers", type=_uint, default=20_000, metavar="N",
+                    help="ERC-20 transfers per measurement (default 20000)")
 
 
 # --- evm statetest ---------------------------------------------------------
@@ -254,9 +289,14 @@ def _cmd_statetest(args: argparse.Namespace) -> int:
     files = list(iter_fixture_files(paths))
     fork = args.fork.fixture_name if args.fork is not None else None
     trace = sys.stderr if args.trace else None
-    results = run_files(files, fork, args.run, args.index, jobs=args.jobs, trace=trace)
-    return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr, as_json=args.json,
-                          progress=False if args.trace else None)
+    cluster = _cluster(args, "evm statetest")
+    results = run_files(files, fork, args.run, args.index, jobs=args.jobs or 1, trace=trace, cluster=cluster)
+    try:
+        return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr, as_json=args.json,
+                              progress=False if args.trace else None)
+    except (RuntimeError, OSError, ImportError) as e:  # no backend, no cluster, or no cyevm on its workers
+        sys.stderr.write(f"evm statetest: error: --cluster {args.cluster}: {e}\n")
+        return 2
 
 
 # --- evm run ---------------------------------------------------------------

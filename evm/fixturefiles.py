@@ -56,8 +56,14 @@ def map_files(
     worker: Callable[[str], R],
     jobs: int = 1,
     on_crash: Callable[[str], R] = crash_result,  # type: ignore[assignment]
+    cluster: Any = None,
 ) -> Iterator[R]:
     """``worker(path)`` for each of ``files``, yielded in file order.
+
+    ``cluster`` (an :class:`evm.batch.Cluster`, e.g. from
+    :func:`evm.batch.parse_cluster` of a ``--cluster`` value) runs the calls
+    on Dask or Ray instead (:func:`evm.batch.map_on_cluster`); ``jobs`` is
+    then ignored.
 
     With ``jobs`` > 1 (and more than one file) the calls run in that many
     worker processes (forked where the platform allows; ``worker`` must be
@@ -67,6 +73,11 @@ def map_files(
     are re-run one at a time to find it, and it yields ``on_crash(path)``.
     SIGTERM and Ctrl-C stop the workers and raise ``KeyboardInterrupt``.
     """
+    if cluster is not None and getattr(cluster, "backend", None) in ("dask", "ray"):
+        from .batch import map_on_cluster
+
+        yield from map_on_cluster(files, worker, cluster, on_crash)
+        return
     if jobs <= 1 or len(files) <= 1:
         for path in files:
             yield worker(path)

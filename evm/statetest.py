@@ -55,6 +55,7 @@ __all__ = [
     "FixtureCase",
     "read_fixture",
     "iter_cases",
+    "run_case",
     "run_file",
     "run_files",
     "iter_fixture_files",
@@ -595,21 +596,35 @@ def iter_file(
             return
 
     for case in iter_cases(fixture, path, fork_filter, run, index_filter):
-        if isinstance(case, dict):
-            yield case
-            continue
-        try:
-            yield _run_case(case, trace, apply_transaction)
-        except FixtureError as e:
-            yield _failure(path, case.name, _one_line(e), fork=case.fork_label, index=case.index)
-        except RecursionError:
-            yield _failure(path, case.name, "internal error: recursion limit", fork=case.fork_label,
-                           index=case.index)
-        except Exception as e:  # an executor bug must not stop the run
-            yield _failure(
-                path, case.name, _one_line(f"internal error: {type(e).__name__}: {e}"),
-                fork=case.fork_label, index=case.index,
-            )
+        yield case if isinstance(case, dict) else run_case(case, trace, apply_transaction)
+
+
+def run_case(
+    case: FixtureCase,
+    trace: Optional[TextIO] = None,
+    apply_transaction: Optional[Callable[..., Any]] = None,
+) -> Result:
+    """Run one case (from :func:`iter_cases`) and return its result dict; never raises.
+
+    A malformed entry or an executor bug becomes a failed result whose
+    ``error`` says so. ``apply_transaction`` defaults to
+    :func:`evm.executor.apply_transaction`; ``trace`` as in :func:`run_file`.
+    """
+    path = case.file
+    try:
+        if apply_transaction is None:
+            apply_transaction = _load_executor()
+        return _run_case(case, trace, apply_transaction)
+    except FixtureError as e:
+        return _failure(path, case.name, _one_line(e), fork=case.fork_label, index=case.index)
+    except RecursionError:
+        return _failure(path, case.name, "internal error: recursion limit", fork=case.fork_label,
+                        index=case.index)
+    except Exception as e:  # an executor bug must not stop the run
+        return _failure(
+            path, case.name, _one_line(f"internal error: {type(e).__name__}: {e}"),
+            fork=case.fork_label, index=case.index,
+        )
 
 
 # --- The fixture walk (shared with evm bench) -------------------------------
@@ -719,15 +734,19 @@ def run_files(
     index: Optional[str] = None,
     jobs: int = 1,
     trace: Optional[TextIO] = None,
+    cluster: Any = None,
 ) -> Iterator[List[Result]]:
     """The results of each file (see :func:`run_file`), in file order.
 
     With ``jobs`` > 1 the files run in worker processes
     (:func:`evm.fixturefiles.map_files`): a worker that crashes costs only
-    its file, which gets one failed result. ``trace`` runs in this process.
+    its file, which gets one failed result. ``cluster`` (an
+    :class:`evm.batch.Cluster`) runs them on Dask or Ray instead. ``trace``
+    runs in this process.
     """
     if trace is not None:
         for path in files:
             yield run_file(path, fork=fork, run=run, index=index, trace=trace)
         return
-    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run, index=index), jobs)
+    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run, index=index), jobs,
+                         cluster=cluster)

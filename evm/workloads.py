@@ -36,6 +36,8 @@ __all__ = [
     "SENDER",
     "CONTRACT",
     "BENCH_FORK",
+    "bench_env",
+    "erc20_transfer_calls",
 ]
 
 #: What an :func:`assemble` program is made of (see its docstring).
@@ -178,7 +180,8 @@ BENCH_FORK = Fork.CANCUN
 _GAS_LIMIT = 100_000_000
 
 
-def _env() -> BlockEnv:
+def bench_env() -> BlockEnv:
+    """The block of every built-in case (Cancun, base fee 7)."""
     return BlockEnv(
         coinbase=_COINBASE, number=1, timestamp=1_000, gas_limit=1_000_000_000,
         base_fee=7, prev_randao=b"\x01" * 32, excess_blob_gas=0, chain_id=1,
@@ -190,7 +193,7 @@ def _case(name: str, code: bytes, data: bytes, gas: Optional[int],
     accounts = {SENDER: Account(balance=10**30), CONTRACT: Account(code=code, storage=dict(storage or {}))}
     accounts.update(extra or {})
     tx = Transaction(sender=SENDER, to=CONTRACT, nonce=0, gas_limit=_GAS_LIMIT, data=data, gas_price=10)
-    return Case(name=name, fork=BENCH_FORK, state=State(accounts), env=_env(), tx=tx, expected_gas=gas)
+    return Case(name=name, fork=BENCH_FORK, state=State(accounts), env=bench_env(), tx=tx, expected_gas=gas)
 
 
 # --- Main suite ----------------------------------------------------------------
@@ -209,6 +212,32 @@ def _erc20(rounds: int, gas: Optional[int]) -> Case:
     token = Account(code=_data_hex("erc20.hex"), storage={_ERC20_MINTER_SLOT: int.from_bytes(CONTRACT, "big")})
     data = _SEL_RUN + bytes(12) + _TOKEN + _n(rounds)
     return _case("erc20/transfer_mint_approve", driver, data, gas, extra={_TOKEN: token})
+
+
+_SEL_TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
+_SEL_MINT = bytes.fromhex("40c10f19")  # mint(address,uint256)
+
+
+def erc20_transfer_calls(n: int) -> Tuple[State, List[Tuple[bytes, bytes, bytes]]]:
+    """The ERC-20 token deployed with :data:`SENDER` holding a supply, and ``n``
+    transfers from it as ``(caller, token, calldata)``, each to a new holder.
+
+    The state is built by minting through the token itself (the minter slot
+    preset to the sender), so the calls run on a real deployed state; every
+    transfer is independent of the others (the throughput benchmark runs
+    each on the unchanged state).
+    """
+    from .machine import EVM
+
+    token = Account(code=_data_hex("erc20.hex"), storage={_ERC20_MINTER_SLOT: int.from_bytes(SENDER, "big")})
+    evm = EVM(State({SENDER: Account(balance=10**30), _TOKEN: token}), BENCH_FORK, bench_env())
+    minted = evm.message_call(SENDER, _TOKEN, _SEL_MINT + bytes(12) + SENDER + _n(10**30))
+    if not minted.success:  # pragma: no cover - the token's own code
+        raise RuntimeError(f"minting the ERC-20 supply failed: {minted.error}")
+    evm.commit()
+    calls = [(SENDER, _TOKEN, _SEL_TRANSFER + (0x10_0000 + i).to_bytes(32, "big") + _n(1 + i % 7))
+             for i in range(n)]
+    return evm.state, calls
 
 
 def _keccak_loop(n: int, gas: Optional[int]) -> Case:

@@ -35,6 +35,10 @@ def run_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
 
     Raises :class:`BenchError` for a usage problem (exit status 2).
     """
+    if getattr(args, "throughput", False):
+        from .throughput import run_throughput_command
+
+        return run_throughput_command(args, stdout, stderr)
     peers: List[Engine] = []
     if args.compare:
         names = [n for n in args.compare.split(",") if n.strip()]
