@@ -82,12 +82,9 @@ def compute_contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak256(rlp_encode([sender, nonce]))[12:]
 
 
-def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Any = None) -> "_core.VM":
-    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
-    return _core.VM(
-        state,
-        fork,
-        tracer=tracer,
+def block_env_arguments(env: BlockEnv, fork: Fork) -> dict:
+    """The keywords of ``VM.set_block_env`` for ``env`` under ``fork``."""
+    return dict(
         coinbase=env.coinbase,
         number=env.number,
         timestamp=env.timestamp,
@@ -97,6 +94,11 @@ def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Any = None) -> "_cor
         base_fee=env.base_fee_per_gas(fork),
         blob_base_fee=env.blob_base_fee(fork) if fork >= Fork.CANCUN else 0,
     )
+
+
+def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Any = None) -> "_core.VM":
+    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
+    return _core.VM(state, fork, tracer=tracer, **block_env_arguments(env, fork))
 
 
 def commit_changes(state: State, changes: dict) -> None:

@@ -79,6 +79,21 @@ cdef int warm_access_list(Journal j, object access_list) except -1:
     return 0
 
 cdef TxOutcome process_transaction(VM vm, TxArgs* tx, object access_list, object authorizations):
+    """Run the transaction atomically: an exception raised inside (by a
+    tracer, the Database, a precompile, KeyboardInterrupt) undoes every
+    change made since its start and propagates unchanged."""
+    cdef Journal j = vm.j
+    cdef Checkpoint c
+    j.checkpoint(&c)
+    try:
+        return _process_transaction(vm, tx, access_list, authorizations)
+    except BaseException:
+        j.revert(&c)
+        j.sticky = -1
+        j.end_transaction()  # forget warmth, logs, transient storage
+        raise
+
+cdef TxOutcome _process_transaction(VM vm, TxArgs* tx, object access_list, object authorizations):
     cdef Journal j = vm.j
     cdef int fork = vm.fork
     cdef int64_t s, t, d, cb, gas_used, gas_refund
