@@ -113,6 +113,7 @@ cdef struct Msg:
     bint should_transfer_value
     bint disable_precompiles  # EIP-7702: running a delegate's code
     void* code            # borrowed bytes object (the code to execute)
+    int call_op           # the opcode that made the message (0: the transaction's)
 
 cdef struct Res:
     int status
@@ -147,6 +148,8 @@ cdef class Journal:
     """Accounts, storage, transient storage, logs, warmth and the undo log."""
     cdef object db
     cdef public dict block_hashes  # set by the API; asked before the database
+    cdef public object inspector   # gets the events whose H_* bit is in hooks
+    cdef public int hooks
     cdef readonly int fork
     cdef Acct* accts
     cdef uint32_t n_accts, cap_accts
@@ -200,6 +203,8 @@ cdef class Journal:
     cdef int add_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
                      const uint8_t* data, uint64_t size) except -1
     cdef int block_hash(self, uint64_t number, u256* out) except -1
+    cdef int _report_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
+                         const uint8_t* data, uint64_t size) except -1
     cdef void checkpoint(self, Checkpoint* c) noexcept
     cdef void revert(self, const Checkpoint* c) noexcept
     cdef int end_transaction(self) except -1

@@ -132,6 +132,8 @@ def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fo
     ``process_transaction`` (buy gas, nonce, warm-up, EIP-7702, call or
     create, refund, coinbase) and end the transaction. The caller writes
     ``vm.changes()`` back when it wants them."""
+    if tx.gas_limit >= 1 << 63:
+        raise ValueError(f"gas_limit {tx.gas_limit} is above the limit of 2**63-1 gas that the core represents")
     intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
     priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
     auths = [(a.chain_id, a.address, a.nonce, a.authority) for a in tx.authorization_list] \

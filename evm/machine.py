@@ -33,7 +33,7 @@ from .executor import (
     execute_transaction,
 )
 from .forks import Fork, fork_from_name
-from .state import Account, State, to_address
+from .state import Account, State, check_uint, to_address
 from .transaction import Transaction, validate_transaction
 
 __all__ = ["EVM", "CallResult", "Revert", "PANIC_CODES", "decode_revert", "as_fork"]
@@ -138,23 +138,8 @@ def as_fork(fork: Any) -> Fork:
         raise ValueError(f"fork must be a Fork or a fork name, got {fork!r}") from None
 
 
-def _uint(value: Any, name: str, limit: int) -> int:
-    """``value`` as an int in [0, limit) (numpy integers accepted), or a
-    TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got a bool")
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if not 0 <= v < limit:
-        bound = {1 << 256: "2**256", 1 << 64: "2**64", MAX_GAS + 1: "2**63"}.get(limit, str(limit))
-        raise ValueError(f"{name} must be in [0, {bound}), got {v}")
-    return v
-
-
 def _gas(value: Any, name: str = "gas") -> int:
-    v = _uint(value, name, 1 << 64)
+    v = check_uint(value, name, 1 << 64)
     if v > MAX_GAS:
         raise ValueError(f"{name} {v} is above the limit of 2**63-1 gas that the core represents")
     return v
@@ -240,7 +225,8 @@ class EVM:
     """
 
     def __init__(self, state: Any = None, fork: Any = Fork.CANCUN,
-                 env: Optional[BlockEnv] = None, tracer: Any = None, *, db: Any = None) -> None:
+                 env: Optional[BlockEnv] = None, tracer: Any = None, *, db: Any = None,
+                 inspector: Any = None) -> None:
         if state is not None and db is not None:
             raise TypeError("give the database as state= or db=, not both")
         db = db if db is not None else state
@@ -253,7 +239,9 @@ class EVM:
             raise TypeError(f"env must be a BlockEnv, got {type(env).__name__}")
         self._env = env if env is not None else BlockEnv()
         self.tracer = tracer
-        self._vm = _make_vm(self.db, self._env, self.fork, tracer)
+        self.inspector = inspector
+        self._vm = _make_vm(self.db, self._env, self.fork, None)
+        self._install(tracer, inspector)
         self._snapshots: List[Tuple[int, int, int]] = []  # (id, history mark, commit log length)
         # what commit() overwrote in a State while snapshots are live: (address, prior account)
         self._commit_log: List[Tuple[bytes, Optional[Account]]] = []
@@ -282,7 +270,7 @@ class EVM:
 
     def set_block_hash(self, number: Any, block_hash: Any) -> None:
         """Make BLOCKHASH(``number``) return ``block_hash`` (32 bytes)."""
-        number = _uint(number, "number", 1 << 64)
+        number = check_uint(number, "number", 1 << 64)
         block_hash = _bytes(block_hash, "block_hash")
         if len(block_hash) != 32:
             raise ValueError(f"block_hash must be 32 bytes, got {len(block_hash)}")
@@ -305,7 +293,7 @@ class EVM:
 
     def get_storage(self, address: Any, key: Any) -> int:
         """The value of storage slot ``key`` of ``address``."""
-        return self._vm.storage(_address(address, "address"), _uint(key, "key", 1 << 256))
+        return self._vm.storage(_address(address, "address"), check_uint(key, "key", 1 << 256))
 
     def account_exists(self, address: Any) -> bool:
         """Whether ``address`` exists in the working state."""
@@ -313,11 +301,11 @@ class EVM:
 
     def set_balance(self, address: Any, balance: Any) -> None:
         """Set the balance of ``address`` (creating the account)."""
-        self._vm.set_balance(_address(address, "address"), _uint(balance, "balance", 1 << 256))
+        self._vm.set_balance(_address(address, "address"), check_uint(balance, "balance", 1 << 256))
 
     def set_nonce(self, address: Any, nonce: Any) -> None:
         """Set the nonce of ``address`` (creating the account)."""
-        self._vm.set_nonce(_address(address, "address"), _uint(nonce, "nonce", 1 << 64))
+        self._vm.set_nonce(_address(address, "address"), check_uint(nonce, "nonce", 1 << 64))
 
     def set_code(self, address: Any, code: Any) -> None:
         """Set the code of ``address`` (creating the account)."""
@@ -325,8 +313,8 @@ class EVM:
 
     def set_storage(self, address: Any, key: Any, value: Any) -> None:
         """Set storage slot ``key`` of ``address`` (creating the account)."""
-        self._vm.set_storage(_address(address, "address"), _uint(key, "key", 1 << 256),
-                             _uint(value, "value", 1 << 256))
+        self._vm.set_storage(_address(address, "address"), check_uint(key, "key", 1 << 256),
+                             check_uint(value, "value", 1 << 256))
 
     def delete_account(self, address: Any) -> None:
         """Remove ``address`` and its storage from the working state."""
@@ -400,26 +388,40 @@ class EVM:
             self.release(sid)
 
     # -- executing -------------------------------------------------------------
+    def _install(self, tracer: Any, inspector: Any) -> None:
+        """Attach an EIP-3155 ``tracer`` (the traced loop's protocol) and an
+        :class:`~evm.inspector.Inspector` (only its overridden hooks)."""
+        from .inspector import StepAdapter, hooks_of
+        bits, step = hooks_of(inspector) if inspector is not None else (0, False)
+        if step and tracer is not None:
+            raise ValueError("give a tracer or an inspector with step(), not both")
+        self._vm.tracer = tracer if tracer is not None else (StepAdapter(inspector) if step else None)
+        self._vm.j.inspector = inspector
+        self._vm.j.hooks = bits
+
     @contextlib.contextmanager
-    def _tracing(self, tracer: Any) -> Iterator[None]:
-        if tracer is None:
+    def _tracing(self, tracer: Any, inspector: Any = None) -> Iterator[None]:
+        """Use ``tracer``/``inspector`` for one call instead of the machine's."""
+        if tracer is None and inspector is None:
             yield
             return
-        saved = self._vm.tracer
-        self._vm.tracer = tracer
+        j = self._vm.j
+        saved = (self._vm.tracer, j.inspector, j.hooks)
+        self._install(tracer, inspector)
         try:
             yield
         finally:
-            self._vm.tracer = saved
+            self._vm.tracer, j.inspector, j.hooks = saved
 
     def message_call(self, caller: Any, to: Any, data: Any = b"", value: Any = 0,
                      gas: Any = 30_000_000, is_static: bool = False, *, tracer: Any = None,
-                     raise_on_revert: bool = False) -> CallResult:
+                     inspector: Any = None, raise_on_revert: bool = False) -> CallResult:
         """Call ``to`` from ``caller`` with ``data``, ``value`` and ``gas``.
 
         A message call outside any transaction: no intrinsic gas, no fees,
         no nonce; the caller must hold ``value``. Its effects stay in the
-        working state (see :meth:`commit`). ``tracer`` applies to this call
+        working state (see :meth:`commit`). ``tracer`` (EIP-3155) and
+        ``inspector`` (:class:`~evm.inspector.Inspector`) apply to this call
         only; ``raise_on_revert`` raises :class:`Revert` for a REVERT.
         """
         if type(caller) is not bytes or len(caller) != 20:
@@ -431,23 +433,27 @@ class EVM:
         if type(gas) is not int or not 0 <= gas <= MAX_GAS:
             gas = _gas(gas)
         if value:
-            value = _uint(value, "value", 1 << 256)
-        with self._tracing(tracer):
+            value = check_uint(value, "value", 1 << 256)
+        if tracer is None and inspector is None:
             o = self._vm.message_call(caller, to, data, value, gas, is_static)
+        else:
+            with self._tracing(tracer, inspector):
+                o = self._vm.message_call(caller, to, data, value, gas, is_static)
         result = CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error, None, o.gas_refund)
         if raise_on_revert and o.error == "Revert":
             raise Revert(result)
         return result
 
     def deploy(self, caller: Any, initcode: Any, value: Any = 0,
-               gas: Any = 30_000_000, *, tracer: Any = None, raise_on_revert: bool = False) -> CallResult:
+               gas: Any = 30_000_000, *, tracer: Any = None, inspector: Any = None,
+               raise_on_revert: bool = False) -> CallResult:
         """Create a contract from ``initcode`` at the CREATE address of
         ``caller`` (whose nonce is bumped), outside any transaction."""
         caller = _address(caller, "caller")
         initcode = _bytes(initcode, "initcode")
-        value = _uint(value, "value", 1 << 256)
+        value = check_uint(value, "value", 1 << 256)
         gas = _gas(gas)
-        with self._tracing(tracer):
+        with self._tracing(tracer, inspector):
             o = self._vm.transaction(caller, None, value, initcode, gas, fees=False)
         result = CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error, o.contract_address,
                             o.gas_refund)
@@ -455,7 +461,7 @@ class EVM:
             raise Revert(result)
         return result
 
-    def transact(self, tx: Transaction, *, tracer: Any = None) -> TransactionResult:
+    def transact(self, tx: Transaction, *, tracer: Any = None, inspector: Any = None) -> TransactionResult:
         """Validate and execute ``tx`` against the working state, with fees,
         refunds and the coinbase's reward, as :func:`evm.apply_transaction`
         does for a ``State``."""
@@ -464,14 +470,15 @@ class EVM:
         exists, nonce, balance, code = self._vm.account(tx.sender)
         sender = Account(nonce, balance, code) if exists else None
         gas_price = validate_transaction(tx, sender, self._env, self.fork)
-        with self._tracing(tracer):
+        with self._tracing(tracer, inspector):
             return execute_transaction(self._vm, self._env, tx, self.fork, gas_price)
 
     # -- gas estimation ----------------------------------------------------------------
     def _outcome(self, caller: bytes, to: bytes, data: bytes, value: int, gas: int) -> Tuple[Any, ...]:
         """Run the call in an anchor and describe everything it decides:
         success, output, logs and the post-values of what it changed."""
-        with self.anchor() as sid:
+        from .inspector import Inspector
+        with self.anchor() as sid, self._tracing(None, Inspector()):  # no hooks while estimating
             mark = next(m for i, m, _ in self._snapshots if i == sid)
             o = self._vm.message_call(caller, to, data, value, gas, False)
             changed = self._vm.j.history_changes(mark)
@@ -487,7 +494,7 @@ class EVM:
         caller = _address(caller, "caller")
         to = _address(to, "to")
         data = _bytes(data, "data")
-        value = _uint(value, "value", 1 << 256)
+        value = check_uint(value, "value", 1 << 256)
         cap = _gas(gas_cap if gas_cap is not None else max(self._env.gas_limit, 30_000_000), "gas_cap")
         target, used = self._outcome(caller, to, data, value, cap)
         runs = 1
@@ -543,11 +550,13 @@ class EVM:
     def __getstate__(self) -> Dict[str, Any]:
         # the database as committed plus the changes the machine holds
         return {"db": self.db, "fork": self.fork, "env": self._env, "tracer": self.tracer,
+                "inspector": self.inspector,
                 "changes": self._vm.changes(False),
                 "block_hashes": dict(self._vm.j.block_hashes or {})}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__init__(db=state["db"], fork=state["fork"], env=state["env"], tracer=state["tracer"])
+        self.__init__(db=state["db"], fork=state["fork"], env=state["env"], tracer=state["tracer"],
+                      inspector=state["inspector"])
         for address, change in state["changes"].items():
             if change is None:
                 self._vm.delete_account(address)

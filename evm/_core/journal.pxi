@@ -19,6 +19,14 @@ cdef enum:
                           # (storage cleared): history only, see history_revert
 
 cdef enum:
+    # Journal.hooks: the inspector events reported (from here and the message layer)
+    H_CALL = 1            # call_start / call_end
+    H_CREATE = 2          # create_start / create_end
+    H_LOG = 4
+    H_STORAGE = 8         # storage_write
+    H_SELFDESTRUCT = 16
+
+cdef enum:
     # Slot.warm bits
     SLOT_WARM = 1         # in accessed_storage_keys
     SLOT_DIRTY = 2        # written since the last changes()
@@ -452,6 +460,10 @@ cdef class Journal:
         cold[0] = self.access_storage(e)
         s = &self.slots[e]
         cdef int status = storage_status(&s.original, &s.current, value)
+        if self.hooks & H_STORAGE:
+            self.inspector.storage_write(addr_bytes(self.accts[acct].addr), u256_to_pyint(key),
+                                         u256_to_pyint(&s.current), u256_to_pyint(value))
+            s = &self.slots[e]
         if not u256_eq_raw(&s.current, value):
             self._push_undo(U_STORAGE, e, &s.current, 0)
             s.current = value[0]
@@ -499,6 +511,19 @@ cdef class Journal:
         if size:
             memcpy(l.data, data, size)
         self.n_logs += 1
+        if self.hooks & H_LOG:
+            self._report_log(addr, topics, n, data, size)
+        return 0
+
+    cdef int _report_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
+                         const uint8_t* data, uint64_t size) except -1:
+        cdef uint8_t t[32]
+        cdef uint32_t i
+        names = []
+        for i in range(n):
+            u256_to_be(t, &topics[i])
+            names.append(PyBytes_FromStringAndSize(<char*>t, 32))
+        self.inspector.log(addr_bytes(addr), names, mkbytes(data, size))
         return 0
 
     cdef int block_hash(self, uint64_t number, u256* out) except -1:

@@ -206,7 +206,10 @@ cdef class VM:
         set_u256(&v, value, "storage value")
         cdef int64_t e = self.j.account(a20)
         self.j.add_flags(e, A_EXISTS | A_DIRTY)  # storage is only kept for an account
+        hooks = self.j.hooks
+        self.j.hooks = 0  # not an SSTORE: no storage_write
         self.j.sstore(e, &k, &v, &cold)
+        self.j.hooks = hooks
         self.j.end_transaction()
 
     def delete_account(self, address):

@@ -325,3 +325,128 @@ def test_numpy_integers_are_accepted():
     evm.set_storage(W, np.int64(1), np.uint32(2))
     assert evm.get_balance(ME) == 7 and evm.get_storage(W, np.int8(1)) == 2
     assert evm.message_call(ME, W, gas=np.int64(100_000)).success
+
+
+# -- inspectors ------------------------------------------------------------------------------------
+from evm import AccessListBuilder, CallTracer, Inspector, OpcodeCounter  # noqa: E402
+
+
+class OnlyLogs:
+    """Not an Inspector subclass: only the methods it has are called."""
+
+    def __init__(self):
+        self.logs = []
+
+    def log(self, address, topics, data):
+        self.logs.append((address, topics, data))
+
+
+def test_only_overridden_hooks_are_called_and_the_plain_loop_runs():
+    evm = EVM(fresh_state(), Fork.CANCUN, ENV)
+    evm.set_code(R, bytes.fromhex("6007600052" "602a60206000a1" "00"))  # log1(mem[0:32], topic 42)
+    seen = OnlyLogs()
+
+    class Calls(Inspector):
+        def __init__(self):
+            self.events = []
+
+        def call_start(self, kind, caller, to, value, input, gas, depth):
+            # no step(): the plain loop runs, no tracer is attached
+            self.events.append(("start", kind, caller, to, value, depth, evm._vm.tracer))
+
+        def call_end(self, success, output, gas_used, error):
+            self.events.append(("end", success, error))
+
+    calls = Calls()
+    evm.message_call(ME, W, inspector=seen)
+    assert seen.logs == [(R, [(42).to_bytes(32, "big")], (7).to_bytes(32, "big"))]
+    evm.message_call(ME, W, inspector=calls)
+    assert calls.events == [("start", "CALL", ME, W, 0, 0, None), ("start", "CALL", W, R, 1, 1, None),
+                            ("end", True, None), ("end", True, None)]
+    assert evm._vm.j.hooks == 0 and evm._vm.j.inspector is None  # per call only
+
+
+def test_storage_write_and_selfdestruct_hooks():
+    class Writes(Inspector):
+        def __init__(self):
+            self.events = []
+
+        def storage_write(self, address, key, old, new):
+            self.events.append((address, key, old, new))
+
+        def selfdestruct(self, address, beneficiary, value):
+            self.events.append(("selfdestruct", address, beneficiary, value))
+
+    writes = Writes()
+    evm = EVM(fresh_state(), Fork.CANCUN, ENV, inspector=writes)
+    evm.message_call(ME, W)
+    evm.message_call(ME, D)
+    assert writes.events == [(W, 1, 0, 0x0b), (W, 2, 0, 0x16), (R, 6, 0, 77), (R, 7, 0, 0x42),
+                             (W, 3, 0, 0x21), ("selfdestruct", D, ME, 3)]
+    evm.set_storage(W, 9, 9)  # not an SSTORE
+    assert len(writes.events) == 6
+
+
+def test_call_tracer_matches_geth_call_tracer_shape():
+    evm = EVM(fresh_state(), Fork.CANCUN, ENV)
+    tracer = CallTracer()
+    r = evm.message_call(ME, W, gas=200_000, inspector=tracer)
+    top = tracer.result
+    assert top["type"] == "CALL" and top["from"] == "0x" + ME.hex() and top["to"] == "0x" + W.hex()
+    assert top["gas"] == hex(200_000) and top["gasUsed"] == hex(r.gas_used) and top["input"] == "0x"
+    (inner,) = top["calls"]
+    assert inner["type"] == "CALL" and inner["from"] == "0x" + W.hex() and inner["value"] == "0x1"
+    assert "calls" not in inner and "error" not in inner
+    tracer = CallTracer()
+    EVM(fresh_state()).message_call(ME, W, gas=100_000, inspector=tracer)  # the inner call is starved
+    assert tracer.result["calls"][0]["error"] == "out of gas"
+    error = bytes.fromhex("08c379a0") + (32).to_bytes(32, "big") + (2).to_bytes(32, "big") + \
+        b"no".ljust(32, b"\0")
+    evm.set_code(R, revert_with(error))
+    tracer = CallTracer()
+    evm.message_call(ME, W, inspector=tracer)
+    inner = tracer.result["calls"][0]
+    assert inner["error"] == "execution reverted" and inner["revertReason"] == "no"
+    assert inner["output"] == "0x" + error.hex()
+
+
+def test_opcode_counter_and_access_list_builder():
+    evm = EVM(fresh_state(), Fork.CANCUN, ENV)
+    counter = OpcodeCounter()
+    evm.message_call(ME, R, inspector=counter)
+    assert dict(counter.counts) == {"PUSH1": 4, "SLOAD": 1, "SSTORE": 2, "STOP": 1}
+    builder = AccessListBuilder()
+    evm.message_call(ME, W, inspector=builder)
+    assert builder.access_list(ME, W) == [(W, [1, 2, 3]), (R, [5, 6, 7])]
+
+
+def test_a_raising_hook_leaves_the_state_unchanged():
+    class Fails(Inspector):
+        def call_end(self, success, output, gas_used, error):
+            raise LookupError("hook failed")
+
+    evm = EVM(fresh_state(), Fork.CANCUN, ENV)
+    before = observe(EVM(fresh_state(), Fork.CANCUN, ENV))
+    with pytest.raises(LookupError):
+        evm.message_call(ME, W, inspector=Fails())
+    assert observe(evm) == before
+
+
+def test_account_transaction_and_block_env_check_their_fields():
+    from evm import Transaction
+    for fields, exc, name in [(dict(balance=-1), ValueError, "balance"), (dict(balance=1 << 256), ValueError, "balance"),
+                              (dict(code="60"), TypeError, "code"), (dict(storage={-1: 0}), ValueError, "storage key"),
+                              (dict(nonce=1 << 64), ValueError, "nonce"), (dict(nonce=1.0), TypeError, "nonce")]:
+        with pytest.raises(exc, match=name):
+            Account(**fields)
+    with pytest.raises(ValueError, match="number"):
+        BlockEnv(number=-1)
+    with pytest.raises(TypeError, match="gas_limit"):
+        Transaction(sender=ME, to=W, gas_limit="1", gas_price=1)
+
+
+def test_huge_transaction_gas_limit_names_the_limit():
+    from evm import Transaction
+    evm = EVM(fresh_state(), Fork.CANCUN, BlockEnv(gas_limit=(1 << 64) - 1))
+    with pytest.raises(ValueError, match=r"2\*\*63-1"):
+        evm.transact(Transaction(sender=ME, to=W, gas_limit=(1 << 64) - 1, gas_price=0))
