@@ -450,3 +450,25 @@ def test_huge_transaction_gas_limit_names_the_limit():
     evm = EVM(fresh_state(), Fork.CANCUN, BlockEnv(gas_limit=(1 << 64) - 1))
     with pytest.raises(ValueError, match=r"2\*\*63-1"):
         evm.transact(Transaction(sender=ME, to=W, gas_limit=(1 << 64) - 1, gas_price=0))
+
+
+def test_estimate_gas_where_the_63_64_rule_binds():
+    # X: call(gas, R, 0, 0, 0, 0, 0); stop -- little work after the call, so
+    # the gas used leaves R 63/64 of too little: the search must widen
+    x = b"\x0e" * 20
+    code = bytes.fromhex("6000600060006000600073" + R.hex() + "5af1" "00")
+
+    def make():
+        state = fresh_state()
+        state.set_account(x, Account(code=code))
+        return EVM(state, Fork.CANCUN, ENV)
+
+    evm = make()
+    estimate = evm.estimate_gas(ME, x)
+    full, at, below = make(), make(), make()
+    full.message_call(ME, x)
+    used = at.message_call(ME, x, gas=estimate).gas_used
+    below.message_call(ME, x, gas=estimate - 1)
+    assert observe(at) == observe(full) and observe(below) != observe(full)
+    assert estimate > used  # more than the gas used: the 1/64 kept back
+    assert 3 < evm.estimate_runs <= 25
