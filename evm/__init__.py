@@ -35,26 +35,32 @@ from .executor import (
     execute_code,
 )
 from .forks import Fork, fork_from_name
-from .machine import EVM, CallResult
+from .machine import EVM, CallResult, Revert
+from .inspector import AccessListBuilder, CallTracer, Inspector, OpcodeCounter
 from .state import Account, Database, State, to_address
 from .transaction import InvalidTransaction, Transaction
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessListBuilder",
     "Account",
     "BlockEnv",
     "CallResult",
+    "CallTracer",
     "EVM",
     "Database",
     "ExecutionResult",
     "Fork",
+    "Inspector",
     "InvalidTransaction",
     "Log",
     "MemoryLimitExceeded",
     "ReentrancyError",
+    "OpcodeCounter",
     "RPCDatabase",
     "RPCError",
+    "Revert",
     "State",
     "Transaction",
     "TransactionResult",

@@ -113,6 +113,7 @@ cdef struct Msg:
     bint should_transfer_value
     bint disable_precompiles  # EIP-7702: running a delegate's code
     void* code            # borrowed bytes object (the code to execute)
+    int call_op           # the opcode that made the message (0: the transaction's)
 
 cdef struct Res:
     int status
@@ -147,6 +148,9 @@ cdef struct Frame:
 cdef class Journal:
     """Accounts, storage, transient storage, logs, warmth and the undo log."""
     cdef object db
+    cdef public dict block_hashes  # set by the API; asked before the database
+    cdef public object inspector   # gets the events whose H_* bit is in hooks
+    cdef public int hooks
     cdef readonly int fork
     cdef Acct* accts
     cdef uint32_t n_accts, cap_accts
@@ -165,6 +169,9 @@ cdef class Journal:
     cdef int64_t sticky   # account with the RIPEMD160 sticky touch, or -1
     cdef uint8_t precompile_low[256]
     cdef bint p256_active
+    cdef Undo* history    # machine-level journal across transactions (snapshots)
+    cdef uint64_t n_history, cap_history
+    cdef readonly bint recording
 
     cdef int64_t account(self, const uint8_t* addr) except -1
     cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept
@@ -197,10 +204,17 @@ cdef class Journal:
     cdef int add_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
                      const uint8_t* data, uint64_t size) except -1
     cdef int block_hash(self, uint64_t number, u256* out) except -1
+    cdef int _report_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
+                         const uint8_t* data, uint64_t size) except -1
     cdef void checkpoint(self, Checkpoint* c) noexcept
     cdef void revert(self, const Checkpoint* c) noexcept
     cdef int end_transaction(self) except -1
     cdef int _delete_account(self, uint32_t e) except -1
+    cdef int _history_push(self, const Undo* u) except -1
+    cdef int _history_append(self) except -1
+    cdef int _history_account(self, uint32_t e) except -1
+    cdef int _history_note_slot(self, uint32_t sl) except -1
+    cdef void _history_clear(self) noexcept
     cdef int _table_init(self, Table* t, uint64_t cap) except -1
     cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1
     cdef int _table_rehash(self, Table* t) except -1
@@ -212,7 +226,7 @@ cdef class Journal:
 cdef class VM:
     """The host of the interpreter for one fork: journal, environment, frames."""
     cdef readonly Journal j
-    cdef object tracer
+    cdef public object tracer   # the traced loop runs while it is set
     cdef object trace_output  # code deployed by the top-level create (for tx_end)
     cdef object run_precompile
     cdef readonly int fork

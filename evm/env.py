@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .forks import Fork
+from .state import check_uint
 
 __all__ = [
     "BlockEnv",
@@ -111,13 +112,11 @@ class BlockEnv:
             raise ValueError(f"prev_randao must be 32 bytes, got {self.prev_randao!r}")
         self.prev_randao = bytes(self.prev_randao)
         for name in ("number", "timestamp", "gas_limit", "difficulty", "chain_id"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"{name} must be a non-negative int, got {v!r}")
+            setattr(self, name, check_uint(getattr(self, name), name, 1 << 256))
         for name in ("base_fee", "excess_blob_gas"):
             v = getattr(self, name)
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-                raise ValueError(f"{name} must be a non-negative int or None, got {v!r}")
+            if v is not None:
+                setattr(self, name, check_uint(v, name, 1 << 256))
         root = self.parent_beacon_block_root
         if root is not None and (not isinstance(root, (bytes, bytearray)) or len(root) != 32):
             raise ValueError(f"parent_beacon_block_root must be 32 bytes, got {root!r}")

@@ -85,14 +85,9 @@ def compute_contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak256(rlp_encode([sender, nonce]))[12:]
 
 
-def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None,
-             memory_limit: Optional[int] = None) -> "_core.VM":
-    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
-    return _core.VM(
-        state,
-        fork,
-        tracer=tracer,
-        memory_limit=memory_limit,
+def block_env_arguments(env: BlockEnv, fork: Fork) -> dict:
+    """The keywords of ``VM.set_block_env`` for ``env`` under ``fork``."""
+    return dict(
         coinbase=env.coinbase,
         number=env.number,
         timestamp=env.timestamp,
@@ -102,6 +97,12 @@ def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] =
         base_fee=env.base_fee_per_gas(fork),
         blob_base_fee=env.blob_base_fee(fork) if fork >= Fork.CANCUN else 0,
     )
+
+
+def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None,
+             memory_limit: Optional[int] = None) -> "_core.VM":
+    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
+    return _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **block_env_arguments(env, fork))
 
 
 def commit_changes(state: State, changes: dict) -> None:
@@ -135,6 +136,8 @@ def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fo
     ``process_transaction`` (buy gas, nonce, warm-up, EIP-7702, call or
     create, refund, coinbase) and end the transaction. The caller writes
     ``vm.changes()`` back when it wants them."""
+    if tx.gas_limit >= 1 << 63:
+        raise ValueError(f"gas_limit {tx.gas_limit} is above the limit of 2**63-1 gas that the core represents")
     intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
     priority_fee = gas_price - env.base_fee_per_gas(fork) if fork >= Fork.LONDON else gas_price
     auths = [(a.chain_id, a.address, a.nonce, a.authority) for a in tx.authorization_list] \

@@ -460,9 +460,23 @@ def check_signed_transaction(stx: SignedTransaction, fork: Fork, chain_id: int =
     # A permissive block and sender: only the state-free rules can fail.
     env = BlockEnv(gas_limit=tx.gas_limit, base_fee=0 if fork >= Fork.LONDON else None,
                    excess_blob_gas=0 if fork >= Fork.CANCUN else None, chain_id=chain_id)
-    sender_account = Account(nonce=tx.nonce, balance=_U256 ** 2)
-    validate_transaction(tx, sender_account, env, fork)
+    # (a stand-in, not an Account: no real balance is large enough for every
+    # fee + value a well-formed transaction may ask for)
+    sender_account = _UnboundedSender(tx.nonce)
+    validate_transaction(tx, sender_account, env, fork)  # type: ignore[arg-type]
     return tx
+
+
+class _UnboundedSender:
+    """A sender whose nonce matches and whose balance exceeds any cost."""
+
+    __slots__ = ("nonce", "balance", "code", "storage")
+
+    def __init__(self, nonce: int) -> None:
+        self.nonce = nonce
+        self.balance = _U256 ** 2
+        self.code = b""
+        self.storage: dict = {}
 
 
 def sign_transaction(tx: Transaction, secret_key: bytes, chain_id: Optional[int] = 1) -> SignedTransaction:

@@ -7,10 +7,31 @@ a transaction the changes are written back in one batch.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Iterator, Optional, Protocol, runtime_checkable
 
-__all__ = ["Account", "Database", "State", "EMPTY_CODE_HASH", "to_address"]
+__all__ = ["Account", "Database", "State", "EMPTY_CODE_HASH", "to_address", "check_uint"]
+
+_LIMIT_NAMES = {1 << 256: "2**256", 1 << 64: "2**64", 1 << 63: "2**63"}
+
+
+def check_uint(value: Any, name: str, limit: Optional[int] = None) -> int:
+    """``value`` as an ``int`` in [0, limit) -- numpy integers and other
+    ``__index__`` types accepted, bools refused -- else a TypeError or
+    ValueError naming ``name``."""
+    if type(value) is int and value >= 0 and (limit is None or value < limit):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got a bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
+    if v < 0 or (limit is not None and v >= limit):
+        bound = _LIMIT_NAMES.get(limit, str(limit)) if limit is not None else "infinity"
+        raise ValueError(f"{name} must be in [0, {bound}), got {v}")
+    return v
 
 #: keccak256(b"")
 EMPTY_CODE_HASH = bytes.fromhex(
@@ -44,6 +65,23 @@ class Account:
     balance: int = 0
     code: bytes = b""
     storage: Dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # checked here, at the edge, rather than failing later in the core
+        self.nonce = check_uint(self.nonce, "nonce", 1 << 64)
+        self.balance = check_uint(self.balance, "balance", 1 << 256)
+        if type(self.code) is not bytes:
+            if not isinstance(self.code, (bytes, bytearray, memoryview)):
+                raise TypeError(f"code must be bytes, got {type(self.code).__name__}")
+            self.code = bytes(self.code)
+        if self.storage:
+            if not isinstance(self.storage, dict):
+                self.storage = dict(self.storage)
+            for k, v in self.storage.items():
+                if type(k) is not int or type(v) is not int or not (0 <= k < 1 << 256 and 0 <= v < 1 << 256):
+                    self.storage = {check_uint(k, "storage key", 1 << 256): check_uint(v, "storage value", 1 << 256)
+                                    for k, v in self.storage.items()}
+                    break
 
     def is_empty(self) -> bool:
         """EIP-161 emptiness: no code, zero nonce and zero balance."""

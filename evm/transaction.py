@@ -30,7 +30,7 @@ from .crypto import keccak256
 from .env import GAS_PER_BLOB, BlockEnv
 from .forks import Fork
 from .gas import GAS_INIT_CODE_WORD_COST, MAX_CODE_SIZE, MAX_INIT_CODE_SIZE
-from .state import Account
+from .state import Account, check_uint
 
 __all__ = [
     "Authorization",
@@ -267,12 +267,8 @@ class InvalidSenderError(InvalidTransaction):
 
 
 # --- Data types ------------------------------------------------------------
-def _check_uint(what: str, v: object) -> int:
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise TypeError(f"{what} must be an int, got {type(v).__name__}")
-    if v < 0:
-        raise ValueError(f"{what} must be non-negative, got {v}")
-    return v
+def _check_uint(what: str, v: object, limit: Optional[int] = None) -> int:
+    return check_uint(v, what, limit)
 
 
 def _check_bytes(what: str, v: object, length: Optional[int] = None) -> bytes:
@@ -371,11 +367,11 @@ class Transaction:
             self.to = _check_bytes("to", self.to, 20)
         self.data = _check_bytes("data", self.data)
         for name in ("nonce", "gas_limit", "value"):
-            _check_uint(name, getattr(self, name))
+            setattr(self, name, _check_uint(name, getattr(self, name)))
         for name in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "max_fee_per_blob_gas"):
             v = getattr(self, name)
             if v is not None:
-                _check_uint(name, v)
+                setattr(self, name, _check_uint(name, v))
         if self.max_fee_per_gas is None and self.gas_price is None:
             raise ValueError("a transaction needs gas_price (types 0/1) or max_fee_per_gas (types 2+)")
         if (self.max_fee_per_gas is None) != (self.max_priority_fee_per_gas is None):

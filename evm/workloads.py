@@ -237,7 +237,7 @@ def erc20_transfer_calls(n: int) -> Tuple[State, List[Tuple[bytes, bytes, bytes]
     evm.commit()
     calls = [(SENDER, _TOKEN, _SEL_TRANSFER + (0x10_0000 + i).to_bytes(32, "big") + _n(1 + i % 7))
              for i in range(n)]
-    return evm.state, calls
+    return evm.db, calls
 
 
 def _keccak_loop(n: int, gas: Optional[int]) -> Case:

@@ -15,6 +15,16 @@ cdef enum:
     U_STORAGE = 5
     U_TSTORAGE = 6
     U_SLOT_WARM = 7
+    U_SLOT_NEW = 8        # a slot record made without asking the database
+                          # (storage cleared): history only, see history_revert
+
+cdef enum:
+    # Journal.hooks: the inspector events reported (from here and the message layer)
+    H_CALL = 1            # call_start / call_end
+    H_CREATE = 2          # create_start / create_end
+    H_LOG = 4
+    H_STORAGE = 8         # storage_write
+    H_SELFDESTRUCT = 16
 
 cdef enum:
     # Slot.warm bits
@@ -87,6 +97,7 @@ cdef class Journal:
         self.tslots = NULL
         self.undo = NULL
         self.log_recs = NULL
+        self.history = NULL
         self.sticky = -1
         self.acct_tab.idx = NULL
         self.slot_tab.idx = NULL
@@ -131,6 +142,8 @@ cdef class Journal:
                 if self.undo[i].kind == U_CODE:
                     Py_XDECREF(<PyObject*><void*>self.undo[i].aux)
             free(self.undo)
+        self._history_clear()
+        free(self.history)
         if self.log_recs != NULL:
             for i in range(self.n_logs):
                 free(self.log_recs[i].data)
@@ -405,15 +418,24 @@ cdef class Journal:
     cdef int64_t _load_storage(self, uint32_t acct, const u256* key) except -1:
         """A new record for (acct, key) with the committed value from the
         database (none is asked for an account known to have no storage)."""
-        cdef int64_t e = self._slot_in(&self.slot_tab, &self.slots, &self.n_slots, &self.cap_slots,
-                                       acct, key, True)
+        cdef int64_t e
         cdef Slot* s
-        if (self.accts[acct].flags & A_HAD_STORAGE) and not (
-                self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED)):
-            value = self.db.get_storage(addr_bytes(self.accts[acct].addr), u256_to_pyint(key))
+        cdef u256 v
+        cdef bint asked = (self.accts[acct].flags & A_HAD_STORAGE) and not (
+            self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED))
+        if asked:
+            # ask before making the record: a database that raises leaves none
+            u256_from_pyint(&v, self.db.get_storage(addr_bytes(self.accts[acct].addr),
+                                                    u256_to_pyint(key)))
+        e = self._slot_in(&self.slot_tab, &self.slots, &self.n_slots, &self.cap_slots, acct, key, True)
+        if asked:
             s = &self.slots[e]
-            u256_from_pyint(&s.original, value)
-            s.current = s.original
+            s.original = v
+            s.current = v
+        elif self.recording and (self.accts[acct].flags & A_STORAGE_CLEARED):
+            # its zero is right only while the storage stays cleared; straight
+            # into the history: no frame's revert may drop this note
+            self._history_note_slot(<uint32_t>e)
         return e
 
     cdef int access_storage(self, uint32_t sl) except -1:
@@ -438,6 +460,10 @@ cdef class Journal:
         cold[0] = self.access_storage(e)
         s = &self.slots[e]
         cdef int status = storage_status(&s.original, &s.current, value)
+        if self.hooks & H_STORAGE:
+            self.inspector.storage_write(addr_bytes(self.accts[acct].addr), u256_to_pyint(key),
+                                         u256_to_pyint(&s.current), u256_to_pyint(value))
+            s = &self.slots[e]
         if not u256_eq_raw(&s.current, value):
             self._push_undo(U_STORAGE, e, &s.current, 0)
             s.current = value[0]
@@ -485,12 +511,27 @@ cdef class Journal:
         if size:
             memcpy(l.data, data, size)
         self.n_logs += 1
+        if self.hooks & H_LOG:
+            self._report_log(addr, topics, n, data, size)
+        return 0
+
+    cdef int _report_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
+                         const uint8_t* data, uint64_t size) except -1:
+        cdef uint8_t t[32]
+        cdef uint32_t i
+        names = []
+        for i in range(n):
+            u256_to_be(t, &topics[i])
+            names.append(PyBytes_FromStringAndSize(<char*>t, 32))
+        self.inspector.log(addr_bytes(addr), names, mkbytes(data, size))
         return 0
 
     cdef int block_hash(self, uint64_t number, u256* out) except -1:
         """The hash of block `number`, from the database (0 if it has none)."""
         cdef bytes h
-        value = self.db.get_block_hash(number)
+        value = self.block_hashes.get(number) if self.block_hashes else None
+        if value is None:
+            value = self.db.get_block_hash(number)
         if value is not None and len(value) == 32:
             h = bytes(value)
             u256_from_be(out, <const uint8_t*>h, 32)
@@ -569,6 +610,8 @@ cdef class Journal:
         if self.sticky >= 0:
             self._push_undo(U_FLAGS, <uint32_t>self.sticky, NULL, self.accts[self.sticky].flags)
             self.sticky = -1
+        if self.recording:
+            self._history_append()
         # deletions first, then per-transaction flags
         for i in range(self.n_undo):
             u = &self.undo[i]
@@ -580,6 +623,8 @@ cdef class Journal:
                         and (a.flags & A_EXISTS) and self.is_empty(e)) or (
                         # left empty from Paris on (modify_state destroys it)
                         (a.flags & (A_EXISTS | A_DIRTY | A_STORAGE_CLEARED)) == A_DIRTY):
+                    if self.recording:
+                        self._history_account(e)
                     self._delete_account(e)
         for i in range(self.n_undo):
             u = &self.undo[i]
@@ -592,8 +637,8 @@ cdef class Journal:
                 self.slots[u.idx].original = self.slots[u.idx].current
             elif u.kind == U_SLOT_WARM:
                 self.slots[u.idx].warm &= ~<uint32_t>SLOT_WARM
-            elif u.kind == U_CODE:
-                Py_XDECREF(<PyObject*><void*>u.aux)
+            elif u.kind == U_CODE and not self.recording:
+                Py_XDECREF(<PyObject*><void*>u.aux)  # else the history owns it
         self.n_undo = 0
         for i in range(self.n_logs):
             free(self.log_recs[i].data)
@@ -603,6 +648,176 @@ cdef class Journal:
             self.n_tslots = 0
         self.refund_counter = 0
         return 0
+
+
+    # -- machine-level history (snapshots across transactions) ----------------------
+    # While a snapshot is live, end_transaction moves the transaction's state
+    # entries (balance, nonce, code, flags, storage) to `history` instead of
+    # dropping them, and records what its account deletions overwrite. Going
+    # back to a snapshot replays the history backwards: O(changes since the
+    # snapshot). Between transactions per-transaction flags are clear and
+    # every slot's original equals its current value, so the earliest entry
+    # of a field restores it exactly.
+    cdef int _history_push(self, const Undo* u) except -1:
+        cdef Undo* h
+        if self.n_history == self.cap_history:
+            h = <Undo*>realloc(self.history, (self.cap_history * 2 + 64) * sizeof(Undo))
+            if h == NULL:
+                raise MemoryError()
+            self.history = h
+            self.cap_history = self.cap_history * 2 + 64
+        self.history[self.n_history] = u[0]
+        self.n_history += 1
+        return 0
+
+    cdef int _history_append(self) except -1:
+        """The transaction's state entries, in order (U_CODE references move)."""
+        cdef uint64_t i
+        cdef Undo* u
+        for i in range(self.n_undo):
+            u = &self.undo[i]
+            if u.kind != U_TSTORAGE and u.kind != U_SLOT_WARM:
+                self._history_push(u)
+        return 0
+
+    cdef int _history_account(self, uint32_t e) except -1:
+        """What _delete_account is about to overwrite."""
+        cdef Undo u
+        cdef Acct* a = &self.accts[e]
+        cdef uint32_t i
+        memset(&u, 0, sizeof(Undo))
+        u.idx = e
+        u.kind = U_BALANCE
+        u.old = a.balance
+        self._history_push(&u)
+        u.kind = U_NONCE
+        u256_set_u64(&u.old, a.nonce)
+        self._history_push(&u)
+        u.kind = U_CODE
+        Py_INCREF(<object>a.code)
+        u.aux = <uint64_t>a.code
+        self._history_push(&u)
+        u.kind = U_FLAGS
+        u.aux = a.flags
+        self._history_push(&u)
+        u.kind = U_STORAGE
+        u.aux = 0
+        for i in range(self.n_slots):
+            if self.slots[i].acct == e:
+                u.idx = i
+                u.old = self.slots[i].current
+                self._history_push(&u)
+        return 0
+
+    cdef int _history_note_slot(self, uint32_t sl) except -1:
+        cdef Undo u
+        memset(&u, 0, sizeof(Undo))
+        u.kind = U_SLOT_NEW
+        u.idx = sl
+        return self._history_push(&u)
+
+    cdef void _history_clear(self) noexcept:
+        cdef uint64_t i
+        for i in range(self.n_history):
+            if self.history[i].kind == U_CODE:
+                Py_XDECREF(<PyObject*><void*>self.history[i].aux)
+        self.n_history = 0
+
+    def history_mark(self):
+        """Start recording (if not yet) and return the current position of
+        the history, a point ``history_revert`` can return to."""
+        if self.n_undo:
+            raise RuntimeError("a snapshot is taken between transactions")
+        self.recording = True
+        return self.n_history
+
+    def history_stop(self):
+        """Stop recording and forget the history (no snapshot is live)."""
+        self._history_clear()
+        self.recording = False
+
+    def history_changes(self, uint64_t mark):
+        """What differs now from the state at ``mark``: a frozenset of
+        (address, field, value) for balances, nonces, code and existence,
+        and (address, key, value) for storage slots."""
+        cdef uint64_t i
+        cdef Undo* u
+        cdef Acct* a
+        first = {}
+        for i in range(mark, self.n_history):
+            u = &self.history[i]
+            if u.kind == U_BALANCE or u.kind == U_NONCE or u.kind == U_STORAGE:
+                first.setdefault((u.kind, u.idx), u256_to_pyint(&u.old))
+            elif u.kind == U_CODE:
+                first.setdefault((u.kind, u.idx), <object><void*>u.aux)
+            elif u.kind == U_FLAGS:
+                first.setdefault((u.kind, u.idx), bool(u.aux & A_EXISTS))
+        result = []
+        for (kind, idx), old in first.items():
+            if kind == U_STORAGE:
+                a = &self.accts[self.slots[idx].acct]
+                now = u256_to_pyint(&self.slots[idx].current)
+                name = u256_to_pyint(&self.slots[idx].key)
+            else:
+                a = &self.accts[idx]
+                if kind == U_BALANCE:
+                    now, name = u256_to_pyint(&a.balance), "balance"
+                elif kind == U_NONCE:
+                    now, name = a.nonce, "nonce"
+                elif kind == U_CODE:
+                    now, name = <object>a.code, "code"
+                else:
+                    now, name = bool(a.flags & A_EXISTS), "exists"
+            if now != old:
+                result.append((addr_bytes(a.addr), name, now))
+        return frozenset(result)
+
+    def history_revert(self, uint64_t mark):
+        """Undo every change recorded after ``mark`` (see ``history_mark``);
+        the restored records are marked for writing back (``changes``)."""
+        cdef Undo* u
+        cdef uint64_t i
+        cdef list reload = []
+        cdef Acct* a
+        cdef Slot* s
+        if self.n_undo:
+            raise RuntimeError("a snapshot is reverted to between transactions")
+        if mark > self.n_history:
+            raise ValueError("unknown snapshot")
+        while self.n_history > mark:
+            self.n_history -= 1
+            u = &self.history[self.n_history]
+            if u.kind == U_BALANCE:
+                self.accts[u.idx].balance = u.old
+                self.accts[u.idx].flags |= A_DIRTY
+            elif u.kind == U_NONCE:
+                self.accts[u.idx].nonce = u.old.w[0]
+                self.accts[u.idx].flags |= A_DIRTY
+            elif u.kind == U_CODE:
+                Py_XDECREF(<PyObject*>self.accts[u.idx].code)
+                self.accts[u.idx].code = <void*>u.aux
+                self.accts[u.idx].flags = (self.accts[u.idx].flags & ~<uint32_t>A_HASH_KNOWN) | A_DIRTY
+            elif u.kind == U_FLAGS:
+                self.accts[u.idx].flags = (<uint32_t>u.aux & ~<uint32_t>(A_HASH_KNOWN | A_STICKY_TOUCH)) | (
+                    self.accts[u.idx].flags & A_HASH_KNOWN) | A_DIRTY
+            elif u.kind == U_STORAGE:
+                s = &self.slots[u.idx]
+                s.current = u.old
+                s.original = u.old
+                s.warm |= SLOT_DIRTY
+            elif u.kind == U_SLOT_NEW:
+                reload.append(u.idx)
+        # slots first read while their account's storage was cleared: now
+        # the account's storage may be the database's again
+        for i in reload:
+            s = &self.slots[i]
+            a = &self.accts[s.acct]
+            if (a.flags & A_HAD_STORAGE) and not (a.flags & (A_CREATED | A_STORAGE_CLEARED)):
+                u256_from_pyint(&s.original, self.db.get_storage(addr_bytes(a.addr), u256_to_pyint(&s.key)))
+            else:
+                u256_set_u64(&s.original, 0)
+            s.current = s.original
+            s.warm |= SLOT_DIRTY
 
     # -- reading the journal from Python ------------------------------------------
     def logs(self):

@@ -10,6 +10,20 @@ STATUS_NAMES = (
 )
 assert len(STATUS_NAMES) == N_STATUS
 
+CALL_KINDS = {0: "CALL", 0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL",
+              0xF0: "CREATE", 0xF5: "CREATE2"}
+
+cdef int report_call_start(Journal j, Msg* m) except -1:
+    """inspector.call_start(kind, caller, to, value, input, gas, depth): as
+    geth's callTracer, DELEGATECALL and CALLCODE come from the calling
+    contract and go to the code's address."""
+    delegated = m.call_op == 0xF2 or m.call_op == 0xF4
+    j.inspector.call_start(CALL_KINDS[m.call_op],
+                           addr_bytes(j.accts[m.target if delegated else m.caller].addr),
+                           addr_bytes(j.accts[m.code_acct if delegated else m.target].addr),
+                           u256_to_pyint(&m.value), mkbytes(m.data, m.data_len), m.gas, m.depth)
+    return 0
+
 cdef int run_code(VM vm, Msg* m, Res* r) except -1:
     """execute_code in the plain build, or the traced one when a tracer is
     set, or the counting one when that tracer is an OpCounter."""
@@ -52,6 +66,8 @@ cdef int process_message(VM vm, Msg* m, Res* r) except -1:
     cdef Checkpoint c
     cdef int fork = vm.fork
     memset(r, 0, sizeof(Res))
+    if j.hooks & H_CALL:
+        report_call_start(j, m)
     j.checkpoint(&c)
     j.touch(m.target)
     if m.should_transfer_value and not u256_is_zero(&m.value):
@@ -71,6 +87,9 @@ cdef int process_message(VM vm, Msg* m, Res* r) except -1:
                 j.accts[m.target].addr[19] == 3 and j.exists(m.target) and j.is_empty(m.target):
             j.accts[m.target].flags |= A_STICKY_TOUCH
             j.sticky = m.target
+    if j.hooks & H_CALL:
+        j.inspector.call_end(r.status == S_SUCCESS, mkbytes(r.output, r.output_len), m.gas - r.gas_left,
+                             STATUS_NAMES[r.status])
     return 0
 
 cdef int process_create_message(VM vm, Msg* m, Res* r) except -1:
@@ -81,7 +100,12 @@ cdef int process_create_message(VM vm, Msg* m, Res* r) except -1:
     cdef int64_t deposit
     cdef int fork = vm.fork
     cdef uint32_t e = m.target
+    cdef object deployed = b""
     memset(r, 0, sizeof(Res))
+    if j.hooks & H_CREATE:
+        j.inspector.create_start(CALL_KINDS[m.call_op], addr_bytes(j.accts[m.caller].addr),
+                                 addr_bytes(j.accts[e].addr), u256_to_pyint(&m.value),
+                                 <object>m.code, m.gas, m.depth)
     j.checkpoint(&c)
     j.add_flags(e, A_CREATED | A_EXISTS | A_DIRTY | A_STORAGE_CLEARED)
     if fork >= F_SPURIOUS_DRAGON:
@@ -106,6 +130,7 @@ cdef int process_create_message(VM vm, Msg* m, Res* r) except -1:
         else:
             r.gas_left -= deposit
             code = mkbytes(r.output, r.output_len)
+            deployed = code
             j.set_code(e, code)
             if m.depth == 0 and vm.tracer is not None:
                 vm.trace_output = code
@@ -119,4 +144,8 @@ cdef int process_create_message(VM vm, Msg* m, Res* r) except -1:
         j.revert(&c)
     elif F_SPURIOUS_DRAGON <= fork <= F_LONDON:
         j.add_flags(e, A_TOUCHED)
+    if j.hooks & H_CREATE:
+        j.inspector.create_end(r.status == S_SUCCESS, addr_bytes(j.accts[e].addr),
+                               deployed if r.status == S_SUCCESS else mkbytes(r.output, r.output_len),
+                               m.gas - r.gas_left, STATUS_NAMES[r.status])
     return 0

@@ -33,7 +33,7 @@ cdef class TxOutcome:
     cdef readonly int64_t gas_left
     cdef readonly int64_t gas_refund
     cdef readonly bytes output
-    cdef readonly list logs               # [(address, [topics], data)], None if none
+    cdef readonly object logs             # [(address, [topics], data)], or () if none
     cdef readonly object contract_address # bytes, for a successful creation
 
     @property
@@ -79,6 +79,21 @@ cdef int warm_access_list(Journal j, object access_list) except -1:
     return 0
 
 cdef TxOutcome process_transaction(VM vm, TxArgs* tx, object access_list, object authorizations):
+    """Run the transaction atomically: an exception raised inside (by a
+    tracer, the Database, a precompile, KeyboardInterrupt) undoes every
+    change made since its start and propagates unchanged."""
+    cdef Journal j = vm.j
+    cdef Checkpoint c
+    j.checkpoint(&c)
+    try:
+        return _process_transaction(vm, tx, access_list, authorizations)
+    except BaseException:
+        j.revert(&c)
+        j.sticky = -1
+        j.end_transaction()  # forget warmth, logs, transient storage
+        raise
+
+cdef TxOutcome _process_transaction(VM vm, TxArgs* tx, object access_list, object authorizations):
     cdef Journal j = vm.j
     cdef int fork = vm.fork
     cdef int64_t s, t, d, cb, gas_used, gas_refund
@@ -184,6 +199,6 @@ cdef TxOutcome process_transaction(VM vm, TxArgs* tx, object access_list, object
         gas_refund = j.refund_counter if r.status == S_SUCCESS else 0
     out.gas_used = gas_used
     out.gas_refund = gas_refund
-    out.logs = j.logs() if j.n_logs else None
+    out.logs = j.logs() if j.n_logs else ()
     j.end_transaction()
     return out

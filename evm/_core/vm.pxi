@@ -215,6 +215,62 @@ cdef class VM:
         self.j.set_code(e, bytes(code))
         self.j.end_transaction()
 
+    def set_nonce(self, address, nonce):
+        """Set the nonce of ``address`` (creating the account); ends the
+        current transaction."""
+        cdef uint8_t a20[20]
+        self._enter()
+        copy_addr(a20, address)
+        if not 0 <= nonce < (1 << 64):
+            raise ValueError(f"nonce must be in [0, 2**64), got {nonce!r}")
+        cdef int64_t e = self.j.account(a20)
+        self.j.set_nonce(e, nonce)
+        self.j.end_transaction()
+
+    def set_storage(self, address, key, value):
+        """Set storage slot ``key`` of ``address`` to ``value`` (the account
+        is created if missing); ends the current transaction."""
+        cdef u256 k, v
+        cdef uint8_t a20[20]
+        cdef bint cold
+        self._enter()
+        copy_addr(a20, address)
+        set_u256(&k, key, "storage key")
+        set_u256(&v, value, "storage value")
+        cdef int64_t e = self.j.account(a20)
+        self.j.add_flags(e, A_EXISTS | A_DIRTY)  # storage is only kept for an account
+        hooks = self.j.hooks
+        self.j.hooks = 0  # not an SSTORE: no storage_write
+        self.j.sstore(e, &k, &v, &cold)
+        self.j.hooks = hooks
+        self.j.end_transaction()
+
+    def delete_account(self, address):
+        """Remove ``address`` with its storage from the working state."""
+        cdef uint8_t a20[20]
+        self._enter()
+        copy_addr(a20, address)
+        if self.j.n_undo:
+            raise RuntimeError("accounts are deleted between transactions")
+        cdef int64_t e = self.j.account(a20)
+        if self.j.recording:
+            self.j._history_account(e)
+        self.j._delete_account(e)
+
+    def cached_addresses(self):
+        """Every address the working state holds a record of, existing or not."""
+        cdef uint32_t i
+        return [addr_bytes(self.j.accts[i].addr) for i in range(self.j.n_accts)]
+
+    def cached_slots(self, address):
+        """The storage keys of ``address`` the working state holds records of."""
+        cdef uint8_t a20[20]
+        cdef uint32_t i
+        copy_addr(a20, address)
+        cdef int64_t e = self.j.account(a20)
+        return [u256_to_pyint(&self.j.slots[i].key) for i in range(self.j.n_slots)
+                if self.j.slots[i].acct == e]
+
     def is_precompile(self, address):
         """Whether ``address`` is a precompile in this fork."""
         cdef uint8_t a20[20]

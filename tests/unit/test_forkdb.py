@@ -517,3 +517,26 @@ def test_rpc_error_pickles():
     e2 = pickle.loads(pickle.dumps(e))
     assert str(e2) == str(e) and e2.code == 3 and e2.method == "eth_getCode"
     assert json.dumps(e2.params)  # params stay plain JSON values
+
+
+def test_the_embedding_api_works_over_a_fork(node):
+    """Snapshots, setters, commit, a call trace and deepcopy over RPCDatabase
+    (commit keeps the changes in the machine: the endpoint is only read)."""
+    import copy
+
+    from evm import CallTracer
+    db = RPCDatabase(node.url, block=FORK_BLOCK)
+    evm = EVM(db=db, fork=Fork.CANCUN, env=BlockEnv(number=FORK_BLOCK + 1, gas_limit=30_000_000))
+    snap = evm.snapshot()
+    evm.set_storage(TOKEN, 0, 100)
+    evm.set_balance(HOLDER, 1)
+    tracer = CallTracer()
+    r = evm.message_call(CALLER, TOKEN, gas=1_000_000, inspector=tracer)
+    assert int.from_bytes(r.output[:32], "big") == 100 + 35 and int.from_bytes(r.output[32:64], "big") == 1
+    assert [c["to"] for c in tracer.result["calls"]] == [addr_param(OTHER)]
+    evm.commit()
+    assert evm.get_storage(TOKEN, 0) == 100
+    other = copy.deepcopy(evm)
+    evm.revert(snap)
+    assert evm.get_storage(TOKEN, 0) == 7 and evm.get_balance(HOLDER) == 10**18
+    assert other.get_storage(TOKEN, 0) == 100

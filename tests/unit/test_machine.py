@@ -69,12 +69,13 @@ def test_logs_are_per_call():
 def test_commit_writes_back_to_the_state():
     evm = make(STORE_ARG)
     evm.message_call(ME, CONTRACT, word(9))
-    assert evm.state[CONTRACT].storage == {}
+    assert evm.db[CONTRACT].storage == {}
+    assert evm.state[CONTRACT].storage == {0: 9}  # the view shows the machine
     evm.commit()
-    assert evm.state[CONTRACT].storage == {0: 9}
+    assert evm.db[CONTRACT].storage == {0: 9}
     evm.message_call(ME, CONTRACT, word(0))
     evm.commit()
-    assert evm.state[CONTRACT].storage == {}
+    assert evm.db[CONTRACT].storage == {}
 
 
 def test_selfdestruct_of_a_created_contract_deletes_it_at_the_end():
@@ -84,8 +85,9 @@ def test_selfdestruct_of_a_created_contract_deletes_it_at_the_end():
     assert r.success
     address = r.contract_address
     assert evm.get_code(address) == b"" and evm.get_nonce(address) == 0
-    evm.commit()
     assert address not in evm.state
+    evm.commit()
+    assert address not in evm.db
 
 
 @pytest.mark.parametrize("fork", [Fork.SPURIOUS_DRAGON, Fork.BERLIN, Fork.LONDON, Fork.CANCUN, Fork.PRAGUE])
@@ -103,7 +105,7 @@ def test_transactions_through_one_evm_match_apply_transaction(fork):
         b = apply_transaction(reference, ENV, tx, fork)
         assert (a.success, a.gas_used, a.gas_refund) == (b.success, b.gas_used, b.gas_refund)
     evm.commit()
-    assert state_root(evm.state.accounts) == state_root(reference.accounts)
+    assert state_root(evm.db.accounts) == state_root(reference.accounts)
 
 
 def test_value_above_balance_is_refused():

@@ -486,12 +486,17 @@ def test_blob_base_fee_update_fraction_per_fork():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(coinbase=b"\x00" * 19), dict(prev_randao=b"\x00"), dict(number=-1), dict(base_fee="7"),
+    [dict(coinbase=b"\x00" * 19), dict(prev_randao=b"\x00"), dict(number=-1),
      dict(parent_beacon_block_root=b"\x00" * 31)],
 )
 def test_block_env_rejects_bad_fields(kwargs):
     with pytest.raises(ValueError):
         BlockEnv(**kwargs)
+
+
+def test_block_env_rejects_a_wrong_type_naming_the_field():
+    with pytest.raises(TypeError, match="base_fee"):
+        BlockEnv(base_fee="7")
 
 
 def test_block_env_base_fee_before_london_is_zero():

@@ -101,6 +101,7 @@ cdef int generic_create(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, 
     child.is_create = True
     child.should_transfer_value = True
     child.code = <void*>initcode
+    child.call_op = 0xF5 if is_create2 else 0xF0
     process_create_message(vm, &child, &r)
     gas[0] += r.gas_left
     if r.status == S_SUCCESS:
@@ -200,6 +201,7 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* s
         child.should_transfer_value = True
         child.is_static = True
     child.code = j.accts[child.code_acct].code
+    child.call_op = op
     out_offset = args[-3].w[0]  # read before the result overwrites the stack
     out_size = args[-4].w[0] if end_out else 0
     process_message(vm, &child, &r)
@@ -249,6 +251,9 @@ cdef int op_selfdestruct(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base,
         return st
     if msg.is_static:
         return S_WRITE_IN_STATIC
+    if j.hooks & H_SELFDESTRUCT:
+        j.inspector.selfdestruct(addr_bytes(j.accts[o].addr), addr_bytes(j.accts[b].addr),
+                                 u256_to_pyint(&j.accts[o].balance))
     if fork < F_LONDON and not (j.accts[o].flags & A_DESTROYED):
         j.refund_counter += REFUND_SELF_DESTRUCT
     u256_set_u64(&zero, 0)
