@@ -134,7 +134,8 @@ def _cluster(args: argparse.Namespace, command: str) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``evm`` command."""
     parser = _Parser(prog="evm", description="cyevm: an Ethereum Virtual Machine for Python.")
-    parser.add_argument("--version", action="version", version=f"evm (cyevm) {_version()}")
+    # "evm version ..." as geth's evm prints it: test fillers recognise a t8n tool by it
+    parser.add_argument("-v", "--version", action="version", version=f"evm version {_version()} (cyevm)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     st = sub.add_parser(
@@ -170,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--create", action="store_true", help="run CODE as initcode of a creation")
     rn.add_argument("--json", action="store_true", help="print one JSON object")
     rn.add_argument("--trace", action="store_true", help="write EIP-3155 trace lines to stderr")
+    rn.add_argument("--dump", action="store_true",
+                    help="print the post-state as JSON in geth's alloc form after the result")
+    rn.add_argument("--prestate", metavar="FILE",
+                    help="pre-state: a JSON alloc (or a genesis file with an 'alloc'), as geth's evm takes")
+    rn.add_argument("--sender", metavar="ADDR", help="the caller (default 0x...c0de)")
+    rn.add_argument("--receiver", metavar="ADDR",
+                    help="the called account (default 0x...0ca1); without CODE its code in --prestate runs")
 
     _add_bench_parser(sub)
     from .tools.blocktest import add_parser as _add_blocktest_parser
@@ -317,8 +325,50 @@ def _read_code(args: argparse.Namespace) -> bytes:
     return _hex(sys.stdin.read(), "code from stdin")
 
 
+def _prestate(path: str) -> Any:
+    """The State in a geth-style alloc (or genesis) JSON file."""
+    from .statetest import FixtureError, build_state
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise UsageError(f"evm run: error: --prestate: {e.strerror or e}: {path}") from None
+    except ValueError as e:
+        raise UsageError(f"evm run: error: --prestate: {path} is not JSON: {e}") from None
+    alloc = doc.get("alloc", doc) if isinstance(doc, dict) else doc
+    if isinstance(alloc, dict):
+        # geth's alloc may leave out any field: fill in the empty account's
+        empty = {"balance": "0x0", "nonce": "0x0", "code": "0x", "storage": {}}
+        alloc = {a: ({**empty, **v} if isinstance(v, dict) else v) for a, v in alloc.items()}
+    try:
+        return build_state(alloc)
+    except FixtureError as e:
+        raise UsageError(f"evm run: error: --prestate: {e}") from None
+
+
+def _address_arg(text: Optional[str], default: bytes, what: str) -> bytes:
+    if text is None:
+        return default
+    raw = _hex(text, what)
+    if len(raw) != 20:
+        raise UsageError(f"evm run: error: {what} must be a 20-byte address, got {len(raw)} bytes")
+    return raw
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    code = _read_code(args)
+    from .executor import DEFAULT_CALLER, DEFAULT_CONTRACT
+
+    state = _prestate(args.prestate) if args.prestate else None
+    sender = _address_arg(args.sender, DEFAULT_CALLER, "--sender")
+    receiver = _address_arg(args.receiver, DEFAULT_CONTRACT, "--receiver")
+    if state is not None and args.code is None and args.codefile is None:
+        acct = state.get_account(receiver)
+        if acct is None or not acct.code:
+            raise UsageError("evm run: error: no CODE given and the --receiver has no code in --prestate")
+        code = bytes(acct.code)
+    else:
+        code = _read_code(args)
     data = _hex(args.input, "--input")
     try:
         from .executor import execute_code
@@ -332,7 +382,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         tracer = EIP3155Tracer(sys.stderr, fork=args.fork)
     try:
         res = execute_code(code, input=data, gas=args.gas, value=args.value, fork=args.fork,
-                           create=args.create, tracer=tracer)
+                           create=args.create, tracer=tracer, state=state, caller=sender,
+                           address=receiver)
     except (ValueError, TypeError, OverflowError) as e:
         raise UsageError(f"evm run: error: {e}") from None
     if tracer is not None:
@@ -351,6 +402,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if res.error:
             lines.append(f"error: {res.error}")
         sys.stdout.write("\n".join(lines) + "\n")
+    if args.dump:
+        from .tools.t8n import state_to_alloc
+
+        sys.stdout.write(json.dumps(state_to_alloc(res.state), indent=2) + "\n")
     return 0
 
 
