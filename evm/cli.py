@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a line per failure and a summary (the default)")
     st.add_argument("--trace", action="store_true",
                     help="write EIP-3155 trace lines and a stateRoot line per case to stderr (implies -j 1)")
+    st.add_argument("--dump", action="store_true",
+                    help="add each case's post-state (root and accounts, geth's alloc form) to the "
+                         "JSON results; implies --json")
     _add_parallel_options(st)
 
     rn = sub.add_parser(
@@ -298,9 +301,11 @@ def _cmd_statetest(args: argparse.Namespace) -> int:
     fork = args.fork.fixture_name if args.fork is not None else None
     trace = sys.stderr if args.trace else None
     cluster = _cluster(args, "evm statetest")
-    results = run_files(files, fork, args.run, args.index, jobs=args.jobs or 1, trace=trace, cluster=cluster)
+    results = run_files(files, fork, args.run, args.index, jobs=args.jobs or 1, trace=trace, cluster=cluster,
+                        dump=args.dump)
     try:
-        return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr, as_json=args.json,
+        return report_results(results, len(files), "evm statetest", sys.stdout, sys.stderr,
+                              as_json=args.json or args.dump,
                               progress=False if args.trace else None)
     except (RuntimeError, OSError, ImportError) as e:  # no backend, no cluster, or no cyevm on its workers
         sys.stderr.write(f"evm statetest: error: --cluster {args.cluster}: {e}\n")

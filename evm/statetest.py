@@ -479,7 +479,8 @@ def _execute(case: FixtureCase, tracer: Any,
         return state, None, e
 
 
-def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Callable[..., Any]) -> Result:
+def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Callable[..., Any],
+              dump: bool = False) -> Result:
     from .tracing import EIP3155Tracer, write_state_root
     from .trie import logs_hash, state_root
 
@@ -514,7 +515,7 @@ def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Cal
                 error += f" ({hint})"
     if error is None and want_logs is not None and got_logs != want_logs:
         error = f"logs hash mismatch: got {got_logs.hex()}, want {want_logs.hex()}"
-    return {
+    out: Result = {
         "name": case.name,
         "pass": error is None,
         "stateRoot": "0x" + root.hex(),
@@ -523,6 +524,11 @@ def _run_case(case: FixtureCase, trace: Optional[TextIO], apply_transaction: Cal
         "file": case.file,
         "index": index,
     }
+    if dump:  # the post-state, as geth's statetest --dump gives it
+        from .tools.t8n import state_to_alloc
+
+        out["state"] = {"root": "0x" + root.hex(), "accounts": state_to_alloc(state)}
+    return out
 
 
 def _load_executor() -> Callable[..., Any]:
@@ -539,6 +545,7 @@ def run_file(
     trace: Optional[TextIO] = None,
     *,
     apply_transaction: Optional[Callable[..., Any]] = None,
+    dump: bool = False,
 ) -> List[Result]:
     """Run every case of the state-test file ``path`` and return one result per case.
 
@@ -553,7 +560,7 @@ def run_file(
     Raises ``ValueError`` only for a bad filter (unknown fork, bad regex or
     index); problems with the file itself become failed results.
     """
-    return list(iter_file(path, fork, run, index, trace, apply_transaction=apply_transaction))
+    return list(iter_file(path, fork, run, index, trace, apply_transaction=apply_transaction, dump=dump))
 
 
 def iter_file(
@@ -564,6 +571,7 @@ def iter_file(
     trace: Optional[TextIO] = None,
     *,
     apply_transaction: Optional[Callable[..., Any]] = None,
+    dump: bool = False,
 ) -> Iterator[Result]:
     """Like :func:`run_file`, yielding results as the cases finish."""
     fork_filter = parse_fork_filter(fork)
@@ -596,25 +604,27 @@ def iter_file(
             return
 
     for case in iter_cases(fixture, path, fork_filter, run, index_filter):
-        yield case if isinstance(case, dict) else run_case(case, trace, apply_transaction)
+        yield case if isinstance(case, dict) else run_case(case, trace, apply_transaction, dump)
 
 
 def run_case(
     case: FixtureCase,
     trace: Optional[TextIO] = None,
     apply_transaction: Optional[Callable[..., Any]] = None,
+    dump: bool = False,
 ) -> Result:
     """Run one case (from :func:`iter_cases`) and return its result dict; never raises.
 
     A malformed entry or an executor bug becomes a failed result whose
     ``error`` says so. ``apply_transaction`` defaults to
-    :func:`evm.executor.apply_transaction`; ``trace`` as in :func:`run_file`.
+    :func:`evm.executor.apply_transaction`; ``trace`` as in :func:`run_file`;
+    ``dump`` adds the post-state (``"state": {"root", "accounts"}``).
     """
     path = case.file
     try:
         if apply_transaction is None:
             apply_transaction = _load_executor()
-        return _run_case(case, trace, apply_transaction)
+        return _run_case(case, trace, apply_transaction, dump)
     except FixtureError as e:
         return _failure(path, case.name, _one_line(e), fork=case.fork_label, index=case.index)
     except RecursionError:
@@ -718,11 +728,11 @@ def _index_str(idx: Any, i: int) -> str:
 
 # --- Many files ----------------------------------------------------------------
 def _run_file_safely(
-    path: str, fork: Union[str, Fork, None], run: Optional[str], index: Optional[str]
+    path: str, fork: Union[str, Fork, None], run: Optional[str], index: Optional[str], dump: bool = False
 ) -> List[Result]:
     """:func:`run_file` as a pool worker: never raises."""
     try:
-        return run_file(path, fork=fork, run=run, index=index)
+        return run_file(path, fork=fork, run=run, index=index, dump=dump)
     except Exception as e:  # defensive: report, do not kill the pool
         return [_failure(path, path, f"internal error: {type(e).__name__}: {e}")]
 
@@ -735,6 +745,7 @@ def run_files(
     jobs: int = 1,
     trace: Optional[TextIO] = None,
     cluster: Any = None,
+    dump: bool = False,
 ) -> Iterator[List[Result]]:
     """The results of each file (see :func:`run_file`), in file order.
 
@@ -746,7 +757,7 @@ def run_files(
     """
     if trace is not None:
         for path in files:
-            yield run_file(path, fork=fork, run=run, index=index, trace=trace)
+            yield run_file(path, fork=fork, run=run, index=index, trace=trace, dump=dump)
         return
-    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run, index=index), jobs,
-                         cluster=cluster)
+    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run, index=index, dump=dump),
+                         jobs, cluster=cluster)

@@ -297,7 +297,7 @@ def test_run_trace(tmp_path):
 
 
 # --- parallel runs: crash isolation, progress display ------------------------------------
-def _fake_worker(path, fork=None, run=None, index=None):
+def _fake_worker(path, fork=None, run=None, index=None, dump=False):
     """Stands in for evm.statetest's pool worker in forked workers: 'crash' files kill the process."""
     if "crash" in os.path.basename(path):
         os.kill(os.getpid(), 9)  # as abrupt as a segfault in the compiled core
@@ -345,3 +345,20 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert proc.returncode == 1
     assert b"1/1 files" in shown and b"1 failed" in shown
     assert proc.stdout.decode().splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_statetest_dump_gives_the_post_state_whose_root_the_fixture_expects():
+    from evm.statetest import build_state
+    from evm.trie import state_root
+
+    path = need(FIXTURES / "ethereum-tests" / "GeneralStateTests" / "stExample" / "add11.json")
+    r = evm("statetest", "--dump", str(path))
+    assert r.returncode == 0, r.stderr
+    results = json.loads(r.stdout)
+    expected = {post["hash"] for posts in json.loads(path.read_text())["add11"]["post"].values() for post in posts}
+    for res in results:
+        assert res["pass"]
+        alloc = {a: {"nonce": "0x0", "code": "0x", "storage": {}, **acct}
+                 for a, acct in res["state"]["accounts"].items()}
+        root = "0x" + state_root(build_state(alloc)).hex()
+        assert root == res["state"]["root"] and root in expected
