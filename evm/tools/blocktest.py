@@ -23,12 +23,14 @@ those that switch by total difficulty are skipped.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Pattern, Sequence, TextIO, Union
 
 from ..blocks import Block, Chain, ForkSchedule, InvalidBlock
+from ..fixturefiles import map_files, report_results
 from ..forks import Fork, fork_from_name
 from ..statetest import (
     FixtureError,
@@ -221,8 +223,8 @@ def add_parser(sub: Any, fork_type: Any, jobs_type: Any) -> None:
                     help="worker processes (default 1; 0 = one per core)")
 
 
-def _worker(job: Any) -> List[Result]:
-    path, fork, run = job
+def _run_file_safely(path: str, fork: Optional[str], run: Optional[str]) -> List[Result]:
+    """:func:`run_file` as a pool worker: never raises."""
     try:
         return run_file(path, fork=fork, run=run)
     except Exception as e:  # defensive: report, do not kill the pool
@@ -231,22 +233,13 @@ def _worker(job: Any) -> List[Result]:
 
 def results_by_file(files: Sequence[str], fork: Optional[str], run: Optional[str], jobs: int,
                     trace: Optional[TextIO]) -> Iterator[List[Result]]:
-    """Results of each file, in file order; with ``jobs`` > 1 from worker processes."""
-    if jobs <= 1 or len(files) <= 1:
+    """Results of each file, in file order; with ``jobs`` > 1 from worker
+    processes (:func:`evm.fixturefiles.map_files`: a crash costs only its file)."""
+    if trace is not None:
         for path in files:
             yield run_file(path, fork=fork, run=run, trace=trace)
         return
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with (ctx or multiprocessing).Pool(min(jobs, len(files)), initializer=_ignore_sigint) as pool:
-        yield from pool.imap(_worker, [(p, fork, run) for p in files])
-
-
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield from map_files(files, functools.partial(_run_file_safely, fork=fork, run=run), jobs)
 
 
 def main(args: Any, out: TextIO, err: TextIO) -> int:
@@ -269,35 +262,6 @@ def main(args: Any, out: TextIO, err: TextIO) -> int:
     files = list(iter_fixture_files(paths))
     fork = args.fork.fixture_name if args.fork is not None else None
     trace = err if args.trace else None
-    jobs = 1 if args.trace else args.jobs
-    passed = failed = skipped = 0
-    collected: List[Result] = []
-    try:
-        for results in results_by_file(files, fork, args.run, jobs, trace):
-            for r in results:
-                if r.get("pass") is True:
-                    passed += 1
-                elif r.get("pass") is None:
-                    skipped += 1
-                else:
-                    failed += 1
-                    if not args.json:
-                        file = r.get("file")
-                        head = f"{file}: {r['name']}" if file and file != r["name"] else r["name"]
-                        out.write(f"FAIL {head} [{r.get('fork')}]: {r.get('error')}\n")
-            if args.json:
-                collected.extend(results)
-    except KeyboardInterrupt:
-        err.write("evm blocktest: interrupted\n")
-        return 130
-    if args.json:
-        json.dump(collected, out, indent=2)
-        out.write("\n")
-    else:
-        summary = f"{passed} passed, {failed} failed"
-        if skipped:
-            summary += f", {skipped} skipped"
-        out.write(summary + "\n")
-    if passed + failed + skipped == 0:
-        err.write("evm blocktest: warning: no test case matched\n")
-    return 0 if failed == 0 else 1
+    jobs = 1 if args.trace else (args.jobs or 1)
+    return report_results(results_by_file(files, fork, args.run, jobs, trace), len(files), "evm blocktest",
+                          out, err, as_json=args.json, progress=False if args.trace else None)
