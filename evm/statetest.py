@@ -332,6 +332,16 @@ def parse_index(spec: Union[str, Sequence[Optional[int]], None]) -> Optional[Ind
     return out[0], out[1], out[2]
 
 
+def parse_run_filter(run: Union[str, Pattern[str], None]) -> Optional[Pattern[str]]:
+    """``--run``'s regular expression, compiled; ``ValueError`` if it is bad."""
+    if isinstance(run, str):
+        try:
+            return re.compile(run)
+        except re.error as e:
+            raise ValueError(f"bad --run regular expression {run!r}: {e}") from None
+    return run
+
+
 def parse_fork_filter(fork: Union[str, Fork, None]) -> Optional[Fork]:
     """A fork filter from a name (any fixture/spec spelling) or a :class:`Fork`."""
     if fork is None or isinstance(fork, Fork):
@@ -576,11 +586,7 @@ def iter_file(
     """Like :func:`run_file`, yielding results as the cases finish."""
     fork_filter = parse_fork_filter(fork)
     index_filter = parse_index(index)
-    if isinstance(run, str):
-        try:
-            run = re.compile(run)
-        except re.error as e:
-            raise ValueError(f"bad --run regular expression {run!r}: {e}") from None
+    run = parse_run_filter(run)
     path = os.fspath(path)
 
     try:

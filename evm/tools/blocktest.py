@@ -43,6 +43,7 @@ from ..statetest import (
     build_state,
     iter_fixture_files,
     parse_fork_filter,
+    parse_run_filter,
 )
 from ..trie import state_root
 
@@ -145,11 +146,7 @@ def iter_file(path: Union[str, os.PathLike], fork: Union[str, Fork, None] = None
               run: Union[str, Pattern[str], None] = None, trace: Optional[TextIO] = None) -> Iterator[Result]:
     """Like :func:`run_file`, yielding results as the tests finish."""
     fork_filter = parse_fork_filter(fork)
-    if isinstance(run, str):
-        try:
-            run = re.compile(run)
-        except re.error as e:
-            raise ValueError(f"bad --run regular expression {run!r}: {e}") from None
+    run = parse_run_filter(run)
     path = os.fspath(path)
     try:
         with open(path, "rb") as fh:
