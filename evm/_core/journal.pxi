@@ -32,9 +32,11 @@ cdef enum:
     SLOT_DIRTY = 2        # written since the last changes()
 
 cdef inline uint64_t hash_addr(const uint8_t* a) noexcept nogil:
+    cdef uint32_t tail
     cdef uint64_t h = _load64(a) * 0x9E3779B97F4A7C15ULL
     h ^= _load64(a + 8) * 0xC2B2AE3D27D4EB4FULL
-    h ^= (<uint64_t>(<uint32_t*>(a + 16))[0]) * 0x165667B19E3779F9ULL
+    memcpy(&tail, a + 16, 4)  # `a` may be anywhere in a bytes object: no aligned load (UBSan)
+    h ^= (<uint64_t>tail) * 0x165667B19E3779F9ULL
     return h ^ (h >> 29)
 
 cdef inline uint64_t hash_slot(uint32_t acct, const u256* k) noexcept nogil:
