@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from typing import TYPE_CHECKING
 
 from .env import BlockEnv
-from .errors import MemoryLimitExceeded, ReentrancyError
+from .errors import DatabaseError, ExecutionTimeout, MemoryLimitExceeded, ReentrancyError
 from .executor import (
     ExecutionResult,
     Log,
@@ -55,6 +55,8 @@ __all__ = [
     "Inspector",
     "InvalidTransaction",
     "Log",
+    "DatabaseError",
+    "ExecutionTimeout",
     "MemoryLimitExceeded",
     "ReentrancyError",
     "OpcodeCounter",

@@ -172,17 +172,18 @@ cdef class Journal:
     cdef Undo* history    # machine-level journal across transactions (snapshots)
     cdef uint64_t n_history, cap_history
     cdef readonly bint recording
+    cdef bint busy        # its VM is running a call: the Python methods refuse to run
 
-    cdef int64_t account(self, const uint8_t* addr) except -1
-    cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept
+    cdef int64_t account(self, const uint8_t* addr) except -1 nogil
+    cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept nogil
     cdef int64_t _load_account(self, const uint8_t* addr, uint64_t h) except -1
-    cdef int access_account(self, uint32_t e) except -1
-    cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1
-    cdef int _set_flags(self, uint32_t e, uint32_t flags) except -1
-    cdef int add_flags(self, uint32_t e, uint32_t flags) except -1
-    cdef bint is_empty(self, uint32_t e) noexcept
-    cdef bint is_alive(self, uint32_t e) noexcept
-    cdef bint exists(self, uint32_t e) noexcept
+    cdef int access_account(self, uint32_t e) except -1 nogil
+    cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1 nogil
+    cdef int _set_flags(self, uint32_t e, uint32_t flags) except -1 nogil
+    cdef int add_flags(self, uint32_t e, uint32_t flags) except -1 nogil
+    cdef bint is_empty(self, uint32_t e) noexcept nogil
+    cdef bint is_alive(self, uint32_t e) noexcept nogil
+    cdef bint exists(self, uint32_t e) noexcept nogil
     cdef int _after_modify(self, uint32_t e) except -1
     cdef int set_balance(self, uint32_t e, const u256* v) except -1
     cdef int set_nonce(self, uint32_t e, uint64_t n) except -1
@@ -190,17 +191,17 @@ cdef class Journal:
     cdef int set_code(self, uint32_t e, object code) except -1
     cdef int move_ether(self, uint32_t src, uint32_t dst, const u256* value) except -1
     cdef int touch(self, uint32_t e) except -1
-    cdef const uint8_t* code_hash(self, uint32_t e) noexcept
+    cdef const uint8_t* code_hash(self, uint32_t e) noexcept nogil
     cdef bint has_code_or_nonce_or_storage(self, uint32_t e) noexcept
     cdef int64_t delegation(self, uint32_t e) except -2
-    cdef bint is_precompile(self, const uint8_t* a) noexcept
-    cdef int64_t storage(self, uint32_t acct, const u256* key) except -1
+    cdef bint is_precompile(self, const uint8_t* a) noexcept nogil
+    cdef int64_t storage(self, uint32_t acct, const u256* key) except -1 nogil
     cdef int64_t _load_storage(self, uint32_t acct, const u256* key) except -1
-    cdef int access_storage(self, uint32_t sl) except -1
-    cdef int sload(self, uint32_t acct, const u256* key, u256* out) except -1
-    cdef int sstore(self, uint32_t acct, const u256* key, const u256* value, bint* cold) except -1
-    cdef int tload(self, uint32_t acct, const u256* key, u256* out) except -1
-    cdef int tstore(self, uint32_t acct, const u256* key, const u256* value) except -1
+    cdef int access_storage(self, uint32_t sl) except -1 nogil
+    cdef int sload(self, uint32_t acct, const u256* key, u256* out) except -1 nogil
+    cdef int sstore(self, uint32_t acct, const u256* key, const u256* value, bint* cold) except -1 nogil
+    cdef int tload(self, uint32_t acct, const u256* key, u256* out) except -1 nogil
+    cdef int tstore(self, uint32_t acct, const u256* key, const u256* value) except -1 nogil
     cdef int add_log(self, const uint8_t* addr, const u256* topics, uint32_t n,
                      const uint8_t* data, uint64_t size) except -1
     cdef int block_hash(self, uint64_t number, u256* out) except -1
@@ -215,11 +216,12 @@ cdef class Journal:
     cdef int _history_account(self, uint32_t e) except -1
     cdef int _history_note_slot(self, uint32_t sl) except -1
     cdef void _history_clear(self) noexcept
+    cdef int _idle(self) except -1
     cdef int _table_init(self, Table* t, uint64_t cap) except -1
-    cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1
-    cdef int _table_rehash(self, Table* t) except -1
+    cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1 nogil
+    cdef int _table_rehash(self, Table* t) except -1 nogil
     cdef int64_t _slot_in(self, Table* t, Slot** items, uint32_t* n, uint32_t* cap,
-                          uint32_t acct, const u256* key, bint create) except -2
+                          uint32_t acct, const u256* key, bint create) except -2 nogil
 
 
 @cython.final
@@ -235,7 +237,11 @@ cdef class VM:
     cdef int n_stacks
     cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
     cdef bint busy        # running a call: re-entry (or a second thread) is refused
+    cdef double timeout   # the running call's wall-clock bound in seconds (0: none)
+    cdef double deadline  # when it ends, on the monotonic clock
+    cdef int frames_left  # frames to start before the next signal check
 
     cdef u256* stack_for(self, int depth) except NULL
     cdef int _set_blob_hashes(self, object blob_hashes) except -1
     cdef int _enter(self) except -1
+    cdef int _start_clock(self, double timeout) except -1

@@ -262,6 +262,9 @@ def _add_bench_parser(sub: Any) -> None:
     tp.add_argument("--throughput", action="store_true",
                     help="instead of per-transaction times: ERC-20 transfers/s and (with PATH) state-test "
                          "cases/s through evm.batch.run, per backend and worker count, with the scaling ratio")
+    tp.add_argument("--thread-scaling", action="store_true",
+                    help="instead: the built-in loops on k threads, each with its own EVM, against one "
+                         "thread (wall-time ratio; --workers sets k, --run filters the cases)")
     tp.add_argument("--backends", metavar="LIST",
                     help="backends to measure: threads, processes, dask, ray (default threads,processes,dask)")
     tp.add_argument("--workers", metavar="LIST", help="worker counts to measure (default 1,2)")

@@ -6,7 +6,7 @@ EVM's rules, so its outcome is unknown and nothing of it is kept.
 """
 from __future__ import annotations
 
-__all__ = ["MemoryLimitExceeded", "ReentrancyError", "DEFAULT_MEMORY_LIMIT"]
+__all__ = ["MemoryLimitExceeded", "ReentrancyError", "ExecutionTimeout", "DatabaseError", "DEFAULT_MEMORY_LIMIT"]
 
 #: The most memory one call frame may use unless the machine says otherwise
 #: (2 GiB; the gas to pay for it is about 8.8e12).
@@ -18,6 +18,19 @@ class MemoryLimitExceeded(MemoryError):
 
     The EVM's gas rule allowed it; the host refuses to allocate it.
     """
+
+
+class ExecutionTimeout(TimeoutError):
+    """A call ran longer than the ``timeout`` it was given (seconds of wall
+    clock). Like every exception raised out of a call, it leaves the
+    machine as it was before the call."""
+
+
+class DatabaseError(TypeError, ValueError):
+    """A ``Database`` answered what the core cannot use: a value of the
+    wrong type, length or range (a 31-byte block hash, a negative slot
+    value, code given as an int). The message names the method, its
+    arguments and the value; the call is abandoned and leaves no trace."""
 
 
 class ReentrancyError(RuntimeError):

@@ -131,11 +131,12 @@ def _logs(outcome: Any) -> List[Log]:
 
 
 def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fork,
-                        gas_price: int) -> TransactionResult:
+                        gas_price: int, timeout: float = 0.0) -> TransactionResult:
     """Run a validated ``tx`` on ``vm`` through the core's
     ``process_transaction`` (buy gas, nonce, warm-up, EIP-7702, call or
     create, refund, coinbase) and end the transaction. The caller writes
-    ``vm.changes()`` back when it wants them."""
+    ``vm.changes()`` back when it wants them. ``timeout``: seconds of wall
+    clock before :class:`evm.errors.ExecutionTimeout` (0: none)."""
     if tx.gas_limit >= 1 << 63:
         raise ValueError(f"gas_limit {tx.gas_limit} is above the limit of 2**63-1 gas that the core represents")
     intrinsic_gas, calldata_floor = calculate_intrinsic_cost(tx, fork)
@@ -147,7 +148,7 @@ def execute_transaction(vm: "_core.VM", env: BlockEnv, tx: Transaction, fork: Fo
         gas_price=gas_price, intrinsic_gas=intrinsic_gas,
         upfront_cost=tx.gas_limit * gas_price + calculate_blob_gas_fee(tx, env, fork),
         priority_fee=priority_fee, access_list=tx.access_list or (), authorizations=auths,
-        calldata_floor=calldata_floor, blob_hashes=tx.blob_versioned_hashes or ())
+        calldata_floor=calldata_floor, blob_hashes=tx.blob_versioned_hashes or (), timeout=timeout)
     return TransactionResult(outcome.error is None, outcome.gas_used, outcome.gas_refund, outcome.output,
                              _logs(outcome), outcome.error, outcome.contract_address)
 

@@ -148,6 +148,16 @@ def _gas(value: Any, name: str = "gas") -> int:
     return v
 
 
+def _timeout(value: Any) -> float:
+    """A timeout in seconds as the core takes it (0.0: none)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+            or value == float("inf"):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
 def _bytes(value: Any, name: str) -> bytes:
     if isinstance(value, str):
         s = value[2:] if value[:2] in ("0x", "0X") else value
@@ -229,7 +239,8 @@ class EVM:
 
     def __init__(self, state: Any = None, fork: Any = Fork.CANCUN,
                  env: Optional[BlockEnv] = None, tracer: Any = None, *, db: Any = None,
-                 inspector: Any = None, memory_limit: Optional[int] = None) -> None:
+                 inspector: Any = None, memory_limit: Optional[int] = None,
+                 timeout: Optional[float] = None) -> None:
         if state is not None and db is not None:
             raise TypeError("give the database as state= or db=, not both")
         db = db if db is not None else state
@@ -243,6 +254,10 @@ class EVM:
         self._env = env if env is not None else BlockEnv()
         self.tracer = tracer
         self.inspector = inspector
+        #: Default wall-clock bound, in seconds, of every call (None: none);
+        #: a call's own ``timeout=`` overrides it. See :meth:`message_call`.
+        _timeout(timeout)  # checked now, converted per call
+        self.timeout: Optional[float] = timeout
         self._vm = _make_vm(self.db, self._env, self.fork, None, memory_limit)
         self._install(tracer, inspector)
         self._snapshots: List[Tuple[int, int, int]] = []  # (id, history mark, commit log length)
@@ -418,7 +433,8 @@ class EVM:
 
     def message_call(self, caller: Any, to: Any, data: Any = b"", value: Any = 0,
                      gas: Any = 30_000_000, is_static: bool = False, *, tracer: Any = None,
-                     inspector: Any = None, raise_on_revert: bool = False) -> CallResult:
+                     inspector: Any = None, raise_on_revert: bool = False,
+                     timeout: Optional[float] = None) -> CallResult:
         """Call ``to`` from ``caller`` with ``data``, ``value`` and ``gas``.
 
         A message call outside any transaction: no intrinsic gas, no fees,
@@ -426,6 +442,9 @@ class EVM:
         working state (see :meth:`commit`). ``tracer`` (EIP-3155) and
         ``inspector`` (:class:`~evm.inspector.Inspector`) apply to this call
         only; ``raise_on_revert`` raises :class:`Revert` for a REVERT.
+        ``timeout`` (seconds, default :attr:`timeout`): a call still running
+        then raises :class:`~evm.errors.ExecutionTimeout` and, like any
+        exception out of a call, leaves the machine as it was before it.
         """
         if type(caller) is not bytes or len(caller) != 20:
             caller = _address(caller, "caller")
@@ -437,11 +456,12 @@ class EVM:
             gas = _gas(gas)
         if value:
             value = check_uint(value, "value", 1 << 256)
+        t = _timeout(self.timeout if timeout is None else timeout)
         if tracer is None and inspector is None:
-            o = self._vm.message_call(caller, to, data, value, gas, is_static)
+            o = self._vm.message_call(caller, to, data, value, gas, is_static, t)
         else:
             with self._tracing(tracer, inspector):
-                o = self._vm.message_call(caller, to, data, value, gas, is_static)
+                o = self._vm.message_call(caller, to, data, value, gas, is_static, t)
         logs = o.logs
         result = CallResult(o.error is None, o.gas_used, o.output, [Log(*r) for r in logs] if logs else [],
                             o.error, None, o.gas_refund)
@@ -451,32 +471,36 @@ class EVM:
 
     def deploy(self, caller: Any, initcode: Any, value: Any = 0,
                gas: Any = 30_000_000, *, tracer: Any = None, inspector: Any = None,
-               raise_on_revert: bool = False) -> CallResult:
+               raise_on_revert: bool = False, timeout: Optional[float] = None) -> CallResult:
         """Create a contract from ``initcode`` at the CREATE address of
-        ``caller`` (whose nonce is bumped), outside any transaction."""
+        ``caller`` (whose nonce is bumped), outside any transaction.
+        ``timeout``: as for :meth:`message_call`."""
         caller = _address(caller, "caller")
         initcode = _bytes(initcode, "initcode")
         value = check_uint(value, "value", 1 << 256)
         gas = _gas(gas)
         with self._tracing(tracer, inspector):
-            o = self._vm.transaction(caller, None, value, initcode, gas, fees=False)
+            o = self._vm.transaction(caller, None, value, initcode, gas, fees=False,
+                                     timeout=_timeout(self.timeout if timeout is None else timeout))
         result = CallResult(o.error is None, o.gas_used, o.output, _logs(o), o.error, o.contract_address,
                             o.gas_refund)
         if raise_on_revert and o.error == "Revert":
             raise Revert(result)
         return result
 
-    def transact(self, tx: Transaction, *, tracer: Any = None, inspector: Any = None) -> TransactionResult:
+    def transact(self, tx: Transaction, *, tracer: Any = None, inspector: Any = None,
+                 timeout: Optional[float] = None) -> TransactionResult:
         """Validate and execute ``tx`` against the working state, with fees,
         refunds and the coinbase's reward, as :func:`evm.apply_transaction`
-        does for a ``State``."""
+        does for a ``State``. ``timeout``: as for :meth:`message_call`."""
         if not isinstance(tx, Transaction):
             raise TypeError(f"tx must be a Transaction, got {type(tx).__name__}")
         exists, nonce, balance, code = self._vm.account(tx.sender)
         sender = Account(nonce, balance, code) if exists else None
         gas_price = validate_transaction(tx, sender, self._env, self.fork)
         with self._tracing(tracer, inspector):
-            return execute_transaction(self._vm, self._env, tx, self.fork, gas_price)
+            return execute_transaction(self._vm, self._env, tx, self.fork, gas_price,
+                                       _timeout(self.timeout if timeout is None else timeout))
 
     # -- gas estimation ----------------------------------------------------------------
     def _outcome(self, caller: bytes, to: bytes, data: bytes, value: int, gas: int) -> Tuple[Any, ...]:
@@ -555,13 +579,14 @@ class EVM:
     def __getstate__(self) -> Dict[str, Any]:
         # the database as committed plus the changes the machine holds
         return {"db": self.db, "fork": self.fork, "env": self._env, "tracer": self.tracer,
-                "inspector": self.inspector, "memory_limit": self._vm.memory_limit,
+                "inspector": self.inspector, "memory_limit": self._vm.memory_limit, "timeout": self.timeout,
                 "changes": self._vm.changes(False),
                 "block_hashes": dict(self._vm.j.block_hashes or {})}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__init__(db=state["db"], fork=state["fork"], env=state["env"], tracer=state["tracer"],
-                      inspector=state["inspector"], memory_limit=state.get("memory_limit"))
+                      inspector=state["inspector"], memory_limit=state.get("memory_limit"),
+                      timeout=state.get("timeout"))
         for address, change in state["changes"].items():
             if change is None:
                 self._vm.delete_account(address)

@@ -8,11 +8,14 @@
 # and gas stay in registers; the rest return to execute_code's outer loop.
 
 from cpython.exc cimport PyErr_CheckSignals
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 cdef enum:
     S_OUTER = -1          # run_inner: "run this instruction in the outer loop"
     S_CHECK_SIGNALS = -3  # run_inner: "let Python handle pending signals, then go on"
     SIGNAL_CHECK_JUMPS = 65536  # jumps between signal checks: well under 0.1 s
+    GIL_HOLD_JUMPS = 256        # jumps a frame runs holding the GIL before it lets it go
+    SIGNAL_CHECK_FRAMES = 1024  # frames started between signal checks (a call tree without loops)
 
 cdef struct LoopState:
     uint64_t pc
@@ -21,6 +24,21 @@ cdef struct LoopState:
     int op
     bint open_op
     uint32_t jumps_left   # taken jumps until the next signal check (plain loop)
+
+cdef inline double monotonic_now() noexcept nogil:
+    cdef timespec t
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return <double>t.tv_sec + <double>t.tv_nsec * 1e-9
+
+cdef int check_interrupts(VM vm) except -1:
+    """Where a long run can be stopped (every SIGNAL_CHECK_JUMPS jumps and
+    at every frame's start): pending signals (Ctrl-C raises
+    KeyboardInterrupt here) and the call's timeout (ExecutionTimeout)."""
+    PyErr_CheckSignals()
+    if vm.deadline != 0 and monotonic_now() > vm.deadline:
+        from evm.errors import ExecutionTimeout
+        raise ExecutionTimeout(f"the call ran longer than its timeout of {vm.timeout:g} s")
+    return 0
 
 cdef inline int stack_error(int op, bint underflow, bint out_of_gas) noexcept nogil:
     """Which halt a failed stack check reports, in the spec's order: an op
@@ -34,7 +52,7 @@ cdef inline int stack_error(int op, bint underflow, bint out_of_gas) noexcept no
 
 cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                    const uint8_t* jumpdest, uint64_t code_size, u256* stack, const OpMeta* meta,
-                   Tracing* mode) except? -2:
+                   Tracing* mode) except? -2 nogil:
     """Run cheap instructions until one that needs the outer loop (returned
     as S_OUTER with ls.op checked and its static gas charged) or a halt."""
     cdef uint64_t pc = ls.pc, h
@@ -51,10 +69,12 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
                 # Running off the end: the spec shows a STOP line (pc past the
                 # code) unless the code is empty; it charges nothing.
                 if code_size:
-                    trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, 0x00, gas)
-                    (<object>f.tracer).op_end(gas)
+                    with gil:
+                        trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, 0x00, gas)
+                        (<object>f.tracer).op_end(gas)
                 break
-            trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, op, gas)
+            with gil:
+                trace_op_start(<object>f.tracer, vm.j.refund_counter, msg, f, stack, sp, pc, op, gas)
             open_op = True
         if Tracing is TraceCount:
             if code_size:  # running off the end of code is a STOP (none for empty code)
@@ -68,11 +88,13 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             status = stack_error(op, h < m.req, gas < m.gas)
             if Tracing is TraceOn:
                 if status != S_STACK_UNDERFLOW or 0x80 <= op <= 0x9F:
-                    trace_gas(f, m.gas, vm.j.refund_counter)  # charged, then failed
+                    with gil:
+                        trace_gas(f, m.gas, vm.j.refund_counter)  # charged, then failed
             break
         if Tracing is TraceOn:
             if m.gas > 0:  # the static charge (a dynamic op reports its own)
-                trace_gas(f, m.gas, vm.j.refund_counter)
+                with gil:
+                    trace_gas(f, m.gas, vm.j.refund_counter)
         if gas < m.gas:
             status = S_OUT_OF_GAS
             break
@@ -207,7 +229,8 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
         sp = <u256*>(<char*>sp + m.delta)
         pc += 1
         if Tracing is TraceOn:
-            (<object>f.tracer).op_end(gas)
+            with gil:
+                (<object>f.tracer).op_end(gas)
             open_op = False
     ls.pc = pc
     ls.sp = sp
@@ -217,142 +240,195 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
     ls.jumps_left = jumps_left
     return status
 
+cdef int run_unlocked(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
+                      const uint8_t* jumpdest, uint64_t code_size, u256* stack, const OpMeta* meta,
+                      uint8_t** out, uint64_t* out_len, Tracing* mode) except? -2 nogil:
+    """run_inner, plus the outer instructions that need Python at most for a
+    cold load (division, EXP, KECCAK256, memory, the copies, storage, BALANCE
+    and the like, RETURN): everything the plain loop runs without the GIL
+    (the journal takes it back for a cold miss). Returns S_OUTER (ls.op checked and charged) for an
+    instruction that needs the GIL, S_CHECK_SIGNALS, or how the frame ended."""
+    cdef int status, op
+    cdef uint64_t base
+    cdef u256* sp
+    while True:
+        status = run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
+        if status != S_OUTER:
+            return status
+        op = ls.op
+        sp = ls.sp
+        base = <uint64_t>meta[op].base
+        status = S_SUCCESS
+        if op == 0x00:  # STOP
+            return S_SUCCESS
+        elif op == 0x04:
+            op_div(sp)
+        elif op == 0x05:
+            op_sdiv(sp)
+        elif op == 0x06:
+            op_mod(sp)
+        elif op == 0x07:
+            op_smod(sp)
+        elif op == 0x08:
+            op_addmod(sp)
+        elif op == 0x09:
+            op_mulmod(sp)
+        elif op == 0x0A:
+            status = op_exp(vm.fork, f, &ls.gas, base, sp, mode)
+        elif op == 0x20:
+            status = op_keccak(f, &ls.gas, base, sp, mode)
+        elif op == 0x31:
+            status = op_balance(vm, f, &ls.gas, base, sp, mode)
+        elif op == 0x35:
+            op_calldataload(msg, sp)
+        elif op == 0x37:
+            status = op_calldatacopy(msg, f, &ls.gas, base, sp, mode)
+        elif op == 0x39:
+            status = op_codecopy(code, code_size, f, &ls.gas, base, sp, mode)
+        elif op == 0x3B:
+            status = op_extcodesize(vm, f, &ls.gas, base, sp, mode)
+        elif op == 0x3E:
+            status = op_returndatacopy(f, &ls.gas, base, sp, mode)
+        elif op == 0x3F:
+            status = op_extcodehash(vm, f, &ls.gas, base, sp, mode)
+        elif op == 0x49:
+            op_blob_hash(vm, sp)
+        elif op == 0x51:
+            status = op_mload(f, &ls.gas, base, sp, mode)
+        elif op == 0x52:
+            status = op_mstore(f, &ls.gas, base, sp, mode)
+        elif op == 0x53:
+            status = op_mstore8(f, &ls.gas, base, sp, mode)
+        elif op == 0x54:
+            status = op_sload(vm, msg, f, &ls.gas, base, sp, mode)
+        elif op == 0x55:
+            status = op_sstore(vm, msg, f, &ls.gas, base, sp, mode)
+        elif op == 0x5C:
+            status = op_tload(vm, msg, sp)
+        elif op == 0x5D:
+            status = op_tstore(vm, msg, sp)
+        elif op == 0x5E:
+            status = op_mcopy(f, &ls.gas, base, sp, mode)
+        elif op == 0xF3 or op == 0xFD:
+            status = op_return(f, &ls.gas, base, sp, out, out_len, mode)
+            if status == S_SUCCESS:
+                status = S_SUCCESS if op == 0xF3 else S_REVERT
+            return status
+        else:
+            return S_OUTER  # the GIL loop runs it (or reports it invalid)
+        if status:
+            return status
+        ls.sp = <u256*>(<char*>sp + meta[op].delta)
+        ls.pc += 1
+        if Tracing is TraceOn:
+            with gil:
+                (<object>f.tracer).op_end(ls.gas)
+            ls.open_op = False
+
+
 cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     """Run msg.code; fill res (status, gas_left, output). State changes go
-    through the journal; reverting them on failure is the caller's job."""
+    through the journal; reverting them on failure is the caller's job.
+
+    The plain and counting builds run without the GIL (run_unlocked) and
+    take it back for a cold load from the Database (inside the journal) and
+    for the instructions below: calls and creates, logs, BLOCKHASH,
+    EXTCODECOPY, SELFDESTRUCT. A frame starts, and goes on after one of
+    those, holding the GIL, and lets it go after GIL_HOLD_JUMPS jumps: a
+    loop runs free, while call-heavy code does not hand the GIL back and
+    forth (two threads contending for it at every CALL run slower than
+    one thread holding it)."""
     cdef CodeInfo ci = get_code_info(<object>msg.code)
     cdef const uint8_t* code = ci.padded
     cdef const uint8_t* jumpdest = ci.jumpdest
     cdef uint64_t code_size = ci.size
     cdef u256* stack = vm.stack_for(msg.depth)
-    cdef u256* sp = stack
     cdef const OpMeta* meta = OP_META[vm.fork]
-    cdef uint64_t pc = 0, base
-    cdef int64_t gas = msg.gas
-    cdef bint open_op = False
+    cdef uint64_t base
+    cdef int64_t* gas
+    cdef u256* sp
     cdef int status = S_SUCCESS, op
     cdef LoopState ls
     cdef Frame f
     cdef uint8_t* out = NULL
     cdef uint64_t out_len = 0
+    cdef object tracer = vm.tracer  # alive for the frame, whatever another thread sets
     memset(&f, 0, sizeof(Frame))
     f.mem.limit = vm.memory_limit
-    ls.jumps_left = SIGNAL_CHECK_JUMPS
+    ls.pc = 0
+    ls.sp = stack
+    ls.gas = msg.gas
+    ls.open_op = False
+    ls.jumps_left = GIL_HOLD_JUMPS
+    cdef bint hold_gil = True
+    gas = &ls.gas
     if Tracing is TraceOn:
-        f.tracer = <void*>vm.tracer
+        f.tracer = <void*>tracer
     if Tracing is TraceCount:
-        f.tracer = <void*>&(<OpCounter>vm.tracer).c
+        f.tracer = <void*>&(<OpCounter>tracer).c
     f.refund_counter = &vm.j.refund_counter
+    vm.frames_left -= 1
+    if vm.frames_left <= 0:  # a tree of calls may run long without a jump
+        vm.frames_left = SIGNAL_CHECK_FRAMES
+        check_interrupts(vm)
     try:
-        while True:  # outer loop: instructions that may call out of the loop
-            ls.pc = pc
-            ls.sp = sp
-            ls.gas = gas
-            status = run_inner(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta, mode)
-            pc = ls.pc
-            sp = ls.sp
-            gas = ls.gas
-            op = ls.op
-            if Tracing is TraceOn:
-                open_op = ls.open_op
+        while True:  # outer loop: the instructions that need the GIL
+            if Tracing is TraceOn or hold_gil:
+                status = run_unlocked(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta,
+                                      &out, &out_len, mode)
+            else:
+                with nogil:
+                    status = run_unlocked(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta,
+                                          &out, &out_len, mode)
             if status == S_CHECK_SIGNALS:
-                PyErr_CheckSignals()  # raises KeyboardInterrupt (and the like) here
+                check_interrupts(vm)
                 ls.jumps_left = SIGNAL_CHECK_JUMPS
+                hold_gil = False  # a loop: run it without the GIL
                 continue
             if status != S_OUTER:
                 break
+            op = ls.op
+            sp = ls.sp
             base = <uint64_t>meta[op].base
             status = S_SUCCESS
-            if op == 0x00:  # STOP
-                break
-            elif op == 0x04:
-                op_div(sp)
-            elif op == 0x05:
-                op_sdiv(sp)
-            elif op == 0x06:
-                op_mod(sp)
-            elif op == 0x07:
-                op_smod(sp)
-            elif op == 0x08:
-                op_addmod(sp)
-            elif op == 0x09:
-                op_mulmod(sp)
-            elif op == 0x0A:
-                status = op_exp(vm.fork, &f, &gas, base, sp, mode)
-            elif op == 0x20:
-                status = op_keccak(&f, &gas, base, sp, mode)
-            elif op == 0x31:
-                status = op_balance(vm, &f, &gas, base, sp, mode)
-            elif op == 0x35:
-                op_calldataload(msg, sp)
-            elif op == 0x37:
-                status = op_calldatacopy(msg, &f, &gas, base, sp, mode)
-            elif op == 0x39:
-                status = op_codecopy(code, code_size, &f, &gas, base, sp, mode)
-            elif op == 0x3B:
-                status = op_extcodesize(vm, &f, &gas, base, sp, mode)
-            elif op == 0x3C:
-                status = op_extcodecopy(vm, &f, &gas, base, sp, mode)
-            elif op == 0x3E:
-                status = op_returndatacopy(&f, &gas, base, sp, mode)
-            elif op == 0x3F:
-                status = op_extcodehash(vm, &f, &gas, base, sp, mode)
+            if op == 0x3C:
+                status = op_extcodecopy(vm, &f, gas, base, sp, mode)
             elif op == 0x40:
                 status = op_block_hash(vm, sp)
-            elif op == 0x49:
-                op_blob_hash(vm, sp)
-            elif op == 0x51:
-                status = op_mload(&f, &gas, base, sp, mode)
-            elif op == 0x52:
-                status = op_mstore(&f, &gas, base, sp, mode)
-            elif op == 0x53:
-                status = op_mstore8(&f, &gas, base, sp, mode)
-            elif op == 0x54:
-                status = op_sload(vm, msg, &f, &gas, base, sp, mode)
-            elif op == 0x55:
-                status = op_sstore(vm, msg, &f, &gas, base, sp, mode)
-            elif op == 0x5C:
-                status = op_tload(vm, msg, sp)
-            elif op == 0x5D:
-                status = op_tstore(vm, msg, sp)
-            elif op == 0x5E:
-                status = op_mcopy(&f, &gas, base, sp, mode)
             elif op in (0xA0, 0xA1, 0xA2, 0xA3, 0xA4):
-                status = op_log_n(vm, msg, &f, &gas, base, sp, op - 0xA0, mode)
+                status = op_log_n(vm, msg, &f, gas, base, sp, op - 0xA0, mode)
             elif op == 0xF0 or op == 0xF5:
-                status = generic_create(vm, msg, &f, &gas, base, sp, op == 0xF5, mode)
+                status = generic_create(vm, msg, &f, gas, base, sp, op == 0xF5, mode)
             elif op == 0xF1 or op == 0xF2 or op == 0xF4 or op == 0xFA:
-                status = op_call(vm, msg, &f, &gas, base, sp, op, mode)
-            elif op == 0xF3 or op == 0xFD:
-                status = op_return(&f, &gas, base, sp, &out, &out_len, mode)
-                if status == S_SUCCESS:
-                    status = S_SUCCESS if op == 0xF3 else S_REVERT
-                break
+                status = op_call(vm, msg, &f, gas, base, sp, op, mode)
             elif op == 0xFF:
-                status = op_selfdestruct(vm, msg, &f, &gas, base, sp, mode)
+                status = op_selfdestruct(vm, msg, &f, gas, base, sp, mode)
                 break
             else:
                 status = S_INVALID_OPCODE
                 break
             if status:
                 break
-            sp = <u256*>(<char*>sp + meta[op].delta)
-            pc += 1
+            ls.sp = <u256*>(<char*>sp + meta[op].delta)
+            ls.pc += 1
             if Tracing is TraceOn:
-                vm.tracer.op_end(gas)
-                open_op = False
+                tracer.op_end(ls.gas)
+                ls.open_op = False
+            elif not hold_gil:
+                hold_gil = True
+                ls.jumps_left = GIL_HOLD_JUMPS
         if Tracing is TraceOn:
-            if open_op:
+            if ls.open_op:
                 if status >= S_REVERT:  # the spec reports REVERT as an exception
-                    vm.tracer.op_exception(STATUS_NAMES[status])
+                    tracer.op_exception(STATUS_NAMES[status])
                 else:
-                    vm.tracer.op_end(gas)
+                    tracer.op_end(ls.gas)
     finally:
         free(f.mem.buf)
         free(f.rdata)
     res.status = status
     if status <= S_REVERT:
-        res.gas_left = gas
+        res.gas_left = ls.gas
         res.output = out
         res.output_len = out_len
     else:

@@ -62,6 +62,32 @@ cdef inline int64_t slot_find(const Table* t, const Slot* items, uint32_t acct, 
             return e
         i = (i + 1) & t.mask
 
+cdef extern from *:
+    """
+    /* The size and bytes of an account's code (a bytes object the journal
+       owns): immutable, so read without the GIL. */
+    static inline Py_ssize_t cyevm_code_len(void* o) { return PyBytes_GET_SIZE((PyObject*)o); }
+    static inline const uint8_t* cyevm_code_ptr(void* o) {
+        return (const uint8_t*)PyBytes_AS_STRING((PyObject*)o);
+    }
+    """
+    Py_ssize_t code_len "cyevm_code_len"(void* code) noexcept nogil
+    const uint8_t* code_ptr "cyevm_code_ptr"(void* code) noexcept nogil
+
+cdef int bad_answer(str call, object value, str expected) except -1:
+    """A Database answered something the core cannot use: say which call,
+    what it returned and what was expected (nothing is loaded)."""
+    from evm.errors import DatabaseError
+    raise DatabaseError(f"Database.{call} returned {value!r}: expected {expected}")
+
+cdef int db_storage(object db, const uint8_t* addr, const u256* key, u256* out) except -1:
+    """The committed value of (addr, key) from the database, checked."""
+    k = u256_to_pyint(key)
+    value = db.get_storage(addr_bytes(addr), k)
+    if type(value) is not int or value < 0 or evm_pylong_to_limbs(value, out.w) != 0:
+        bad_answer(f"get_storage(0x{addr_bytes(addr).hex()}, {k})", value, "an int in [0, 2**256)")
+    return 0
+
 cdef inline const uint8_t* delegation_target(object code) noexcept:
     """EIP-7702: the 20-byte address in a 0xef0100 || address designator, or
     NULL if `code` (bytes) is no designator. The one place that reads it."""
@@ -164,7 +190,7 @@ cdef class Journal:
         t.mask = cap - 1
         return 0
 
-    cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1:
+    cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1 nogil:
         """Insert entry (index) with hash h; `count` entries are already in."""
         cdef uint64_t i
         if (count + 1) * 2 > t.mask + 1:
@@ -175,13 +201,14 @@ cdef class Journal:
         t.idx[i] = entry + 1
         return 0
 
-    cdef int _table_rehash(self, Table* t) except -1:
+    cdef int _table_rehash(self, Table* t) except -1 nogil:
         cdef uint64_t newcap = (t.mask + 1) * 2, i, j, h
         cdef uint32_t* old = t.idx
         cdef uint64_t oldcap = t.mask + 1
         cdef uint32_t* nidx = <uint32_t*>calloc(newcap, sizeof(uint32_t))
         if nidx == NULL:
-            raise MemoryError()
+            with gil:
+                raise MemoryError()
         for i in range(oldcap):
             if old[i]:
                 if t is &self.acct_tab:
@@ -200,7 +227,7 @@ cdef class Journal:
         return 0
 
     # -- accounts -------------------------------------------------------------
-    cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept:
+    cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept nogil:
         cdef uint64_t i = h & self.acct_tab.mask
         cdef uint32_t e
         while True:
@@ -212,14 +239,15 @@ cdef class Journal:
                 return e
             i = (i + 1) & self.acct_tab.mask
 
-    cdef int64_t account(self, const uint8_t* addr) except -1:
+    cdef int64_t account(self, const uint8_t* addr) except -1 nogil:
         """Index of the record for `addr`, loading it from the database on a
         cold miss (a missing account gets a record without A_EXISTS)."""
         cdef uint64_t h = hash_addr(addr)
         cdef int64_t e = self._find_account(addr, h)
         if e >= 0:
             return e
-        return self._load_account(addr, h)
+        with gil:  # a cold miss asks the Python database
+            return self._load_account(addr, h)
 
     cdef int64_t _load_account(self, const uint8_t* addr, uint64_t h) except -1:
         cdef Acct* a
@@ -239,13 +267,25 @@ cdef class Journal:
         if account is None:
             code = b""
         else:
+            call = f"get_account(0x{addr_bytes(addr).hex()})"
+            try:
+                balance, nonce, code_obj, storage = account.balance, account.nonce, account.code, account.storage
+            except AttributeError:
+                bad_answer(call, account, "an Account (balance, nonce, code, storage) or None")
+            if type(balance) is not int or balance < 0 or balance >> 256:
+                bad_answer(call, account, "a balance in [0, 2**256)")
+            if type(nonce) is not int or not 0 <= nonce < (1 << 64):
+                bad_answer(call, account, "a nonce in [0, 2**64)")
+            if type(code_obj) is bytes:
+                code = code_obj
+            elif isinstance(code_obj, (bytearray, memoryview)):
+                code = bytes(code_obj)
+            else:
+                bad_answer(call, account, "code as bytes")
             a.flags = A_EXISTS
-            u256_from_pyint(&a.balance, account.balance)
-            if not 0 <= account.nonce < (1 << 64):
-                raise ValueError("account nonce out of range")
-            a.nonce = account.nonce
-            code = bytes(account.code)
-            if account.storage:
+            u256_from_pyint(&a.balance, balance)
+            a.nonce = nonce
+            if storage:
                 a.flags |= A_HAD_STORAGE
         Py_INCREF(code)
         a.code = <void*>code
@@ -255,12 +295,13 @@ cdef class Journal:
         self.n_accts = n + 1
         return n
 
-    cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1:
+    cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1 nogil:
         cdef Undo* u
         if self.n_undo == self.cap_undo:
             u = <Undo*>realloc(self.undo, self.cap_undo * 2 * sizeof(Undo))
             if u == NULL:
-                raise MemoryError()
+                with gil:
+                    raise MemoryError()
             self.undo = u
             self.cap_undo *= 2
         u = &self.undo[self.n_undo]
@@ -272,32 +313,31 @@ cdef class Journal:
         self.n_undo += 1
         return 0
 
-    cdef int _set_flags(self, uint32_t e, uint32_t flags) except -1:
+    cdef int _set_flags(self, uint32_t e, uint32_t flags) except -1 nogil:
         if self.accts[e].flags != flags:
             self._push_undo(U_FLAGS, e, NULL, self.accts[e].flags)
             self.accts[e].flags = flags
         return 0
 
-    cdef int add_flags(self, uint32_t e, uint32_t flags) except -1:
+    cdef int add_flags(self, uint32_t e, uint32_t flags) except -1 nogil:
         """Set A_* flags on an account (journaled)."""
         return self._set_flags(e, self.accts[e].flags | flags)
 
-    cdef int access_account(self, uint32_t e) except -1:
+    cdef int access_account(self, uint32_t e) except -1 nogil:
         """Add to accessed_addresses; return 1 if it was cold."""
         if self.accts[e].flags & A_WARM:
             return 0
         self._set_flags(e, self.accts[e].flags | A_WARM)
         return 1
 
-    cdef bint exists(self, uint32_t e) noexcept:
+    cdef bint exists(self, uint32_t e) noexcept nogil:
         return (self.accts[e].flags & A_EXISTS) != 0
 
-    cdef bint is_empty(self, uint32_t e) noexcept:
+    cdef bint is_empty(self, uint32_t e) noexcept nogil:
         cdef Acct* a = &self.accts[e]
-        return (a.nonce == 0 and u256_is_zero(&a.balance)
-                and PyBytes_GET_SIZE(<object>a.code) == 0)
+        return a.nonce == 0 and u256_is_zero(&a.balance) and code_len(a.code) == 0
 
-    cdef bint is_alive(self, uint32_t e) noexcept:
+    cdef bint is_alive(self, uint32_t e) noexcept nogil:
         """exists and not empty (is_account_alive)."""
         return (self.accts[e].flags & A_EXISTS) != 0 and not self.is_empty(e)
 
@@ -354,11 +394,10 @@ cdef class Journal:
             self._set_flags(e, self.accts[e].flags | A_TOUCHED)
         return 0
 
-    cdef const uint8_t* code_hash(self, uint32_t e) noexcept:
+    cdef const uint8_t* code_hash(self, uint32_t e) noexcept nogil:
         cdef Acct* a = &self.accts[e]
         if not (a.flags & A_HASH_KNOWN):
-            evm_keccak256(<const uint8_t*>PyBytes_AS_STRING(<object>a.code),
-                          PyBytes_GET_SIZE(<object>a.code), a.code_hash)
+            evm_keccak256(code_ptr(a.code), code_len(a.code), a.code_hash)
             a.flags |= A_HASH_KNOWN  # a cache, not state: not journaled
         return a.code_hash
 
@@ -376,7 +415,7 @@ cdef class Journal:
             return -1
         return self.account(target)
 
-    cdef bint is_precompile(self, const uint8_t* a) noexcept:
+    cdef bint is_precompile(self, const uint8_t* a) noexcept nogil:
         cdef int i
         for i in range(18):
             if a[i]:
@@ -387,7 +426,7 @@ cdef class Journal:
 
     # -- storage --------------------------------------------------------------
     cdef int64_t _slot_in(self, Table* t, Slot** items, uint32_t* n, uint32_t* cap,
-                          uint32_t acct, const u256* key, bint create) except -2:
+                          uint32_t acct, const u256* key, bint create) except -2 nogil:
         """Index of (acct, key) in a slot table; a new zeroed record if absent
         and `create`, else -1."""
         cdef uint64_t h = hash_slot(acct, key)
@@ -398,7 +437,8 @@ cdef class Journal:
         if n[0] == cap[0]:
             s = <Slot*>realloc(items[0], cap[0] * 2 * sizeof(Slot))
             if s == NULL:
-                raise MemoryError()
+                with gil:
+                    raise MemoryError()
             items[0] = s
             cap[0] *= 2
         s = &items[0][n[0]]
@@ -410,12 +450,13 @@ cdef class Journal:
         n[0] += 1
         return n[0] - 1
 
-    cdef int64_t storage(self, uint32_t acct, const u256* key) except -1:
+    cdef int64_t storage(self, uint32_t acct, const u256* key) except -1 nogil:
         """Index of the storage record (acct, key); a cold miss loads it."""
         cdef int64_t e = slot_find(&self.slot_tab, self.slots, acct, key, hash_slot(acct, key))
         if e >= 0:
             return e
-        return self._load_storage(acct, key)
+        with gil:  # a cold miss asks the Python database
+            return self._load_storage(acct, key)
 
     cdef int64_t _load_storage(self, uint32_t acct, const u256* key) except -1:
         """A new record for (acct, key) with the committed value from the
@@ -427,8 +468,7 @@ cdef class Journal:
             self.accts[acct].flags & (A_CREATED | A_STORAGE_CLEARED))
         if asked:
             # ask before making the record: a database that raises leaves none
-            u256_from_pyint(&v, self.db.get_storage(addr_bytes(self.accts[acct].addr),
-                                                    u256_to_pyint(key)))
+            db_storage(self.db, self.accts[acct].addr, key, &v)
         e = self._slot_in(&self.slot_tab, &self.slots, &self.n_slots, &self.cap_slots, acct, key, True)
         if asked:
             s = &self.slots[e]
@@ -440,7 +480,7 @@ cdef class Journal:
             self._history_note_slot(<uint32_t>e)
         return e
 
-    cdef int access_storage(self, uint32_t sl) except -1:
+    cdef int access_storage(self, uint32_t sl) except -1 nogil:
         """Add the slot to accessed_storage_keys; return 1 if it was cold."""
         if self.slots[sl].warm & SLOT_WARM:
             return 0
@@ -448,13 +488,13 @@ cdef class Journal:
         self.slots[sl].warm |= SLOT_WARM
         return 1
 
-    cdef int sload(self, uint32_t acct, const u256* key, u256* out) except -1:
+    cdef int sload(self, uint32_t acct, const u256* key, u256* out) except -1 nogil:
         """The current value of a slot (accessed); return 1 if it was cold."""
         cdef int64_t e = self.storage(acct, key)
         out[0] = self.slots[e].current
         return self.access_storage(e)
 
-    cdef int sstore(self, uint32_t acct, const u256* key, const u256* value, bint* cold) except -1:
+    cdef int sstore(self, uint32_t acct, const u256* key, const u256* value, bint* cold) except -1 nogil:
         """Write a slot (accessed; *cold says if it was cold) and return its
         storage status, which prices the store."""
         cdef int64_t e = self.storage(acct, key)
@@ -463,8 +503,9 @@ cdef class Journal:
         s = &self.slots[e]
         cdef int status = storage_status(&s.original, &s.current, value)
         if self.hooks & H_STORAGE:
-            self.inspector.storage_write(addr_bytes(self.accts[acct].addr), u256_to_pyint(key),
-                                         u256_to_pyint(&s.current), u256_to_pyint(value))
+            with gil:
+                self.inspector.storage_write(addr_bytes(self.accts[acct].addr), u256_to_pyint(key),
+                                             u256_to_pyint(&s.current), u256_to_pyint(value))
             s = &self.slots[e]
         if not u256_eq_raw(&s.current, value):
             self._push_undo(U_STORAGE, e, &s.current, 0)
@@ -472,7 +513,7 @@ cdef class Journal:
             s.warm |= SLOT_DIRTY  # to be written back (not journaled: harmless)
         return status
 
-    cdef int tload(self, uint32_t acct, const u256* key, u256* out) except -1:
+    cdef int tload(self, uint32_t acct, const u256* key, u256* out) except -1 nogil:
         """EIP-1153: a transient slot's value (0 if never written)."""
         cdef int64_t e = self._slot_in(&self.tslot_tab, &self.tslots, &self.n_tslots,
                                        &self.cap_tslots, acct, key, False)
@@ -482,7 +523,7 @@ cdef class Journal:
             out[0] = self.tslots[e].current
         return 0
 
-    cdef int tstore(self, uint32_t acct, const u256* key, const u256* value) except -1:
+    cdef int tstore(self, uint32_t acct, const u256* key, const u256* value) except -1 nogil:
         """EIP-1153: write a transient slot (journaled; cleared per transaction)."""
         cdef int64_t e = self._slot_in(&self.tslot_tab, &self.tslots, &self.n_tslots,
                                        &self.cap_tslots, acct, key, True)
@@ -534,11 +575,13 @@ cdef class Journal:
         value = self.block_hashes.get(number) if self.block_hashes else None
         if value is None:
             value = self.db.get_block_hash(number)
-        if value is not None and len(value) == 32:
+            if value is not None and not (isinstance(value, (bytes, bytearray)) and len(value) == 32):
+                bad_answer(f"get_block_hash({number})", value, "32 bytes, or None for an unknown block")
+        if value is None:
+            u256_set_u64(out, 0)
+        else:
             h = bytes(value)
             u256_from_be(out, <const uint8_t*>h, 32)
-        else:
-            u256_set_u64(out, 0)
         return 0
 
     # -- checkpoints ---------------------------------------------------------------
@@ -725,9 +768,19 @@ cdef class Journal:
                 Py_XDECREF(<PyObject*><void*>self.history[i].aux)
         self.n_history = 0
 
+    cdef int _idle(self) except -1:
+        """Refuse the Python methods while the VM runs a call (from its
+        Database, a tracer, or another thread: the call owns the tables)."""
+        if self.busy:
+            raise ReentrancyError(
+                "this EVM is already running a call: it cannot be used from inside its own "
+                "Database or tracer, nor from two threads at once")
+        return 0
+
     def history_mark(self):
         """Start recording (if not yet) and return the current position of
         the history, a point ``history_revert`` can return to."""
+        self._idle()
         if self.n_undo:
             raise RuntimeError("a snapshot is taken between transactions")
         self.recording = True
@@ -735,6 +788,7 @@ cdef class Journal:
 
     def history_stop(self):
         """Stop recording and forget the history (no snapshot is live)."""
+        self._idle()
         self._history_clear()
         self.recording = False
 
@@ -742,6 +796,7 @@ cdef class Journal:
         """What differs now from the state at ``mark``: a frozenset of
         (address, field, value) for balances, nonces, code and existence,
         and (address, key, value) for storage slots."""
+        self._idle()
         cdef uint64_t i
         cdef Undo* u
         cdef Acct* a
@@ -777,6 +832,7 @@ cdef class Journal:
     def history_revert(self, uint64_t mark):
         """Undo every change recorded after ``mark`` (see ``history_mark``);
         the restored records are marked for writing back (``changes``)."""
+        self._idle()
         cdef Undo* u
         cdef uint64_t i
         cdef list reload = []
@@ -815,7 +871,7 @@ cdef class Journal:
             s = &self.slots[i]
             a = &self.accts[s.acct]
             if (a.flags & A_HAD_STORAGE) and not (a.flags & (A_CREATED | A_STORAGE_CLEARED)):
-                u256_from_pyint(&s.original, self.db.get_storage(addr_bytes(a.addr), u256_to_pyint(&s.key)))
+                db_storage(self.db, a.addr, &s.key, &s.original)
             else:
                 u256_set_u64(&s.original, 0)
             s.current = s.original
@@ -845,6 +901,7 @@ cdef class Journal:
         cdef uint32_t i
         cdef Acct* a
         cdef Slot* sl
+        self._idle()
         result = {}
         for i in range(self.n_accts):
             a = &self.accts[i]

@@ -40,7 +40,7 @@ cdef inline uint64_t extend_memory_cost(const Mem* m, uint64_t end) noexcept nog
     total = calculate_memory_gas_cost(ceil32_words(end))
     return GAS_SAT if total == GAS_SAT else total - <uint64_t>m.cost
 
-cdef int mem_grow(Mem* m, uint64_t end) except -1:
+cdef int mem_grow(Mem* m, uint64_t end) except -1 nogil:
     """Make memory cover [0, end) (end <= m.limit, already paid for);
     zero-filled. Growth is geometric, so a memory loop does no per-word
     reallocation."""
@@ -57,7 +57,8 @@ cdef int mem_grow(Mem* m, uint64_t end) except -1:
             cap = new_size  # no doubling past the limit
         nb = <uint8_t*>realloc(m.buf, cap)
         if nb == NULL:
-            raise MemoryError()
+            with gil:
+                raise MemoryError()
         memset(nb + m.cap, 0, cap - m.cap)
         m.buf = nb
         m.cap = cap
@@ -65,13 +66,14 @@ cdef int mem_grow(Mem* m, uint64_t end) except -1:
     m.cost = <int64_t>calculate_memory_gas_cost(words)
     return 0
 
-cdef inline int extend_memory(Mem* m, uint64_t end) except -1:
+cdef inline int extend_memory(Mem* m, uint64_t end) except -1 nogil:
     """After the charge: grow memory to cover `end`. Beyond the machine's
     memory limit the gas was paid but the host refuses: MemoryLimitExceeded."""
     if end <= m.size:
         return S_SUCCESS
     if end > m.limit:
-        raise_memory_limit(m, end)
+        with gil:
+            raise_memory_limit(m, end)
     mem_grow(m, end)
     return S_SUCCESS
 

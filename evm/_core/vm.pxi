@@ -84,10 +84,14 @@ cdef class VM:
 
     cdef int _enter(self) except -1:
         """Refuse re-entry: the journal and the frames belong to the running call."""
-        if self.busy:
-            raise ReentrancyError(
-                "this EVM is already running a call: it cannot be used from inside its own "
-                "Database or tracer, nor from two threads at once")
+        return self.j._idle()
+
+    cdef int _start_clock(self, double timeout) except -1:
+        """Arm the running call's wall-clock bound (0: none)."""
+        if not timeout >= 0:  # also refuses NaN
+            raise ValueError(f"timeout must be a non-negative number of seconds, got {timeout!r}")
+        self.timeout = timeout
+        self.deadline = monotonic_now() + timeout if timeout > 0 else 0
         return 0
 
     cdef int _set_blob_hashes(self, object blob_hashes) except -1:
@@ -109,7 +113,7 @@ cdef class VM:
     def transaction(self, sender, to, value, data, int64_t gas_limit, *, bint fees=True,
                     bint bump_nonce=True, gas_price=0, int64_t intrinsic_gas=0, upfront_cost=0,
                     priority_fee=0, access_list=(), authorizations=(), int64_t calldata_floor=0,
-                    blob_hashes=(), create_address=None, bint is_static=False):
+                    blob_hashes=(), create_address=None, bint is_static=False, double timeout=0):
         """Run one transaction (``to`` None: a creation) through every phase
         of ``process_transaction`` and end it. ``fees``: buy the gas at
         ``upfront_cost``, refund the unused gas at ``gas_price``, cap the
@@ -117,7 +121,9 @@ cdef class VM:
         gas to the coinbase; without, the caller must hold ``value`` and
         ``gas_used`` is the gas given minus the gas left. ``bump_nonce``:
         increment the sender's nonce. ``authorizations``: EIP-7702 tuples
-        (chain_id, address, nonce, authority). Returns a ``TxOutcome``."""
+        (chain_id, address, nonce, authority). ``timeout``: seconds of wall
+        clock after which the run raises ``ExecutionTimeout`` (0: none).
+        Returns a ``TxOutcome``."""
         cdef TxArgs tx
         cdef bytes d = bytes(data)
         memset(&tx, 0, sizeof(TxArgs))
@@ -142,14 +148,16 @@ cdef class VM:
         tx.flags = (PT_FEES if fees else 0) | (PT_NONCE if bump_nonce else 0)
         tx.is_static = is_static
         self._enter()
-        self._set_blob_hashes(blob_hashes)
-        self.busy = True
+        self.busy = self.j.busy = True  # before anything that may run Python (another thread)
         try:
+            self._set_blob_hashes(blob_hashes)
+            self._start_clock(timeout)
             return process_transaction(self, &tx, access_list, authorizations)
         finally:
-            self.busy = False
+            self.busy = self.j.busy = False
 
-    def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False):
+    def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
+                     double timeout=0):
         """The fast path behind ``EVM.message_call``: a call outside any
         transaction (no fees, no nonce, GASPRICE 0), same phases otherwise."""
         cdef TxArgs tx
@@ -165,13 +173,14 @@ cdef class VM:
         tx.gas_limit = gas
         tx.is_static = is_static
         self._enter()
-        if self.env.n_blob_hashes:
-            self._set_blob_hashes(())
-        self.busy = True
+        self.busy = self.j.busy = True
         try:
+            if self.env.n_blob_hashes:
+                self._set_blob_hashes(())
+            self._start_clock(timeout)
             return process_transaction(self, &tx, None, None)
         finally:
-            self.busy = False
+            self.busy = self.j.busy = False
 
     # -- the working state, for the Python API --------------------------------------
     def account(self, address):

@@ -39,6 +39,10 @@ def run_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
         from .throughput import run_throughput_command
 
         return run_throughput_command(args, stdout, stderr)
+    if getattr(args, "thread_scaling", False):
+        from .threads import run_thread_scaling_command
+
+        return run_thread_scaling_command(args, stdout, stderr)
     peers: List[Engine] = []
     if args.compare:
         names = [n for n in args.compare.split(",") if n.strip()]

@@ -115,3 +115,89 @@ def test_separate_machines_in_separate_threads_match_one_thread():
         t.join()
     assert out == [alone] * 4
     assert alone[1] > 10
+
+
+# -- what a Database answers is checked -------------------------------------------
+class _Answering:
+    """A Database whose answers the test chooses."""
+
+    def __init__(self, account=None, storage=0, block_hash=None):
+        self.account, self.storage, self.block_hash = account, storage, block_hash
+
+    def get_account(self, address):
+        if address == _CALLER:
+            return Account(balance=10**18)
+        return self.account
+
+    def get_storage(self, address, key):
+        return self.storage
+
+    def get_block_hash(self, number):
+        return self.block_hash
+
+
+_CALLER = b"\x01" * 20
+_TARGET = b"\x02" * 20
+
+
+class _FakeAccount:
+    def __init__(self, balance=0, nonce=0, code=b"", storage=None):
+        self.balance, self.nonce, self.code, self.storage = balance, nonce, code, storage or {}
+
+
+@pytest.mark.parametrize("account,expected", [
+    ("not an account", "an Account"),
+    (_FakeAccount(balance=-1), "a balance"),
+    (_FakeAccount(balance=1 << 256), "a balance"),
+    (_FakeAccount(balance=True), "a balance"),
+    (_FakeAccount(nonce=1 << 64), "a nonce"),
+    (_FakeAccount(nonce=1.0), "a nonce"),
+    (_FakeAccount(code=5), "code as bytes"),
+    (_FakeAccount(code="6000"), "code as bytes"),
+])
+def test_a_bad_account_answer_names_the_method_and_value(account, expected):
+    from evm import DatabaseError
+
+    evm = EVM(db=_Answering(account=account))
+    with pytest.raises(DatabaseError, match=rf"get_account\(0x{_TARGET.hex()}\) returned .*expected {expected}"):
+        evm.message_call(_CALLER, _TARGET)
+    assert evm.get_balance(_CALLER) == 10**18
+
+
+@pytest.mark.parametrize("value", [-1, 1 << 256, True, "5", 5.0, None])
+def test_a_bad_storage_answer_names_the_method_and_value(value):
+    from evm import DatabaseError
+
+    # PUSH1 7 SLOAD: the slot of an account the database says has storage
+    db = _Answering(account=Account(code=bytes.fromhex("600754"), storage={7: 1}), storage=value)
+    evm = EVM(db=db)
+    with pytest.raises(DatabaseError, match=rf"get_storage\(0x{_TARGET.hex()}, 7\) returned {value!r}"):
+        evm.message_call(_CALLER, _TARGET)
+    assert isinstance(DatabaseError("x"), (TypeError, ValueError))
+
+
+@pytest.mark.parametrize("value", [b"\x01" * 31, b"\x01" * 64, "ab" * 32, 5])
+def test_a_bad_block_hash_answer_names_the_method_and_value(value):
+    from evm import DatabaseError
+    from evm.env import BlockEnv
+
+    # PUSH1 9 BLOCKHASH PUSH1 0 SSTORE
+    evm = EVM(db=_Answering(account=Account(code=bytes.fromhex("600940600055")), block_hash=value),
+              env=BlockEnv(number=10))
+    with pytest.raises(DatabaseError, match=r"get_block_hash\(9\) returned"):
+        evm.message_call(_CALLER, _TARGET)
+
+
+def test_good_answers_are_used_as_given():
+    from evm.env import BlockEnv
+
+    h = bytes(range(32))
+    code = bytes.fromhex("600940600055" "600754600155")  # slot0 = BLOCKHASH(9); slot1 = SLOAD(7)
+    evm = EVM(db=_Answering(account=Account(code=code, storage={7: 1}), storage=(1 << 256) - 1,
+                            block_hash=bytearray(h)), env=BlockEnv(number=10))
+    assert evm.message_call(_CALLER, _TARGET).success
+    assert evm.get_storage(_TARGET, 0) == int.from_bytes(h, "big")
+    assert evm.get_storage(_TARGET, 1) == (1 << 256) - 1
+    # None: a block the database does not know hashes to 0
+    evm = EVM(db=_Answering(account=Account(code=code, storage={7: 1}), storage=3), env=BlockEnv(number=10))
+    assert evm.message_call(_CALLER, _TARGET).success and evm.get_storage(_TARGET, 0) == 0

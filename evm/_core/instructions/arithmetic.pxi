@@ -38,7 +38,7 @@ cdef inline void op_mulmod(u256* sp) noexcept nogil:
     """MULMOD: a, b, n -> (a * b) % n without overflow. Gas: GAS_MID."""
     u256_mulmod(&sp[-3], &sp[-1], &sp[-2], &sp[-3])
 
-cdef inline int op_exp(int fork, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_exp(int fork, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """EXP: a, b -> a ** b mod 2^256. Gas: GAS_EXPONENTIATION + per
     exponent byte GAS_EXPONENT_PER_BYTE (10 before Spurious Dragon)."""
     cdef uint64_t per_byte = GAS_EXPONENT_PER_BYTE if fork >= F_SPURIOUS_DRAGON else GAS_EXPONENT_PER_BYTE_FRONTIER

@@ -9,26 +9,26 @@ cdef inline int op_block_hash(VM vm, u256* sp) except -1:
         return S_SUCCESS
     return vm.j.block_hash(n, &sp[-1])
 
-cdef inline void op_coinbase(VM vm, u256* sp) noexcept:
+cdef inline void op_coinbase(VM vm, u256* sp) noexcept nogil:
     """COINBASE: -> the block's beneficiary."""
     u256_from_addr(sp, vm.env.coinbase)
 
-cdef inline void op_timestamp(VM vm, u256* sp) noexcept:
+cdef inline void op_timestamp(VM vm, u256* sp) noexcept nogil:
     """TIMESTAMP: -> the block's timestamp."""
     sp[0] = vm.env.timestamp
 
-cdef inline void op_number(VM vm, u256* sp) noexcept:
+cdef inline void op_number(VM vm, u256* sp) noexcept nogil:
     """NUMBER: -> the block's number."""
     sp[0] = vm.env.number
 
-cdef inline void op_prev_randao(VM vm, u256* sp) noexcept:
+cdef inline void op_prev_randao(VM vm, u256* sp) noexcept nogil:
     """PREVRANDAO (EIP-4399; DIFFICULTY before Paris)."""
     sp[0] = vm.env.prev_randao
 
-cdef inline void op_gas_limit(VM vm, u256* sp) noexcept:
+cdef inline void op_gas_limit(VM vm, u256* sp) noexcept nogil:
     """GASLIMIT: -> the block's gas limit."""
     sp[0] = vm.env.gas_limit
 
-cdef inline void op_chain_id(VM vm, u256* sp) noexcept:
+cdef inline void op_chain_id(VM vm, u256* sp) noexcept nogil:
     """CHAINID (EIP-1344): -> the chain id."""
     sp[0] = vm.env.chain_id

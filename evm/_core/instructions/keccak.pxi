@@ -1,6 +1,6 @@
 # KECCAK256 (spec: vm/instructions/keccak.py).
 
-cdef inline int op_keccak(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_keccak(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """KECCAK256: offset, size -> keccak256(memory[offset:offset+size]).
     Gas: GAS_KECCAK256 + GAS_KECCAK256_WORD per word + memory expansion."""
     cdef uint64_t size = u256_sat(&sp[-2]), end = region_end(&sp[-1], &sp[-2])

@@ -1,7 +1,7 @@
 # Memory instructions (spec: vm/instructions/memory.py). MLOAD/MSTORE/
 # MSTORE8: GAS_VERY_LOW + memory expansion, charged together.
 
-cdef inline int op_mload(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_mload(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """MLOAD: offset -> memory[offset:offset+32]."""
     cdef uint64_t o = sp[-1].w[0]
     cdef int st
@@ -16,7 +16,7 @@ cdef inline int op_mload(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracin
     load_word(&sp[-1], f.mem.buf + o)
     return S_SUCCESS
 
-cdef inline int op_mstore(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_mstore(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """MSTORE: offset, value -> memory[offset:offset+32] = value."""
     cdef uint64_t o = sp[-1].w[0]
     cdef int st
@@ -31,7 +31,7 @@ cdef inline int op_mstore(Frame* f, int64_t* gas, uint64_t base, u256* sp, Traci
     store_word(f.mem.buf + o, &sp[-2])
     return S_SUCCESS
 
-cdef inline int op_mstore8(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_mstore8(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """MSTORE8: offset, value -> memory[offset] = value & 0xFF."""
     cdef int st = charge_memory(f, gas, base, 0, sat_add(u256_sat(&sp[-1]), 1), mode)
     if st:
@@ -43,7 +43,7 @@ cdef inline void op_msize(Frame* f, u256* sp) noexcept nogil:
     """MSIZE: -> active memory size in bytes. Gas: GAS_BASE."""
     u256_set_u64(sp, f.mem.size)
 
-cdef inline int op_mcopy(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_mcopy(Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """MCOPY (EIP-5656): dest, src, size -> memory[dest:] = memory[src:src+size].
     Gas: GAS_VERY_LOW + GAS_COPY per word + expansion over both regions."""
     cdef uint64_t size = u256_sat(&sp[-3])

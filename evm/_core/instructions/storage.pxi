@@ -43,7 +43,7 @@ def _build_sstore_tables():
 
 _build_sstore_tables()
 
-cdef inline int op_sload(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_sload(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """SLOAD: key -> storage[current_target][key]. Gas: the base (GAS_SLOAD,
     or GAS_WARM_ACCESS from Berlin) + the EIP-2929 cold surcharge."""
     cdef int64_t cold = vm.j.sload(msg.target, &sp[-1], &sp[-1])
@@ -54,7 +54,7 @@ cdef inline int op_sload(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base,
         st = charge(f, gas, base, 0, mode)
     return st
 
-cdef inline int op_sstore(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1:
+cdef inline int op_sstore(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """SSTORE: key, value -> storage[current_target][key] = value. Gas and
     refund from the tables above (+ GAS_COLD_SLOAD if cold); from Istanbul it
     fails when no more than the call stipend is left (EIP-2200)."""
@@ -71,11 +71,11 @@ cdef inline int op_sstore(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base
         return S_WRITE_IN_STATIC
     return S_SUCCESS
 
-cdef inline int op_tload(VM vm, Msg* msg, u256* sp) except -1:
+cdef inline int op_tload(VM vm, Msg* msg, u256* sp) except -1 nogil:
     """TLOAD (EIP-1153): key -> transient storage value. Gas: GAS_WARM_ACCESS."""
     return vm.j.tload(msg.target, &sp[-1], &sp[-1])
 
-cdef inline int op_tstore(VM vm, Msg* msg, u256* sp) except -1:
+cdef inline int op_tstore(VM vm, Msg* msg, u256* sp) except -1 nogil:
     """TSTORE (EIP-1153): key, value -> (transient storage). Gas: GAS_WARM_ACCESS."""
     if msg.is_static:
         return S_WRITE_IN_STATIC

@@ -212,7 +212,7 @@ cdef int op_call(VM vm, Msg* msg, Frame* f, int64_t* gas, uint64_t base, u256* s
     set_rdata(f, r.output, r.output_len)
     return S_SUCCESS
 
-cdef inline int op_return(Frame* f, int64_t* gas, uint64_t base, u256* sp, uint8_t** out, uint64_t* out_len, Tracing* mode) except -1:
+cdef inline int op_return(Frame* f, int64_t* gas, uint64_t base, u256* sp, uint8_t** out, uint64_t* out_len, Tracing* mode) except -1 nogil:
     """RETURN and REVERT: offset, size -> (the frame's output). Gas: memory
     expansion. The caller decides success or revert."""
     cdef uint64_t size = u256_sat(&sp[-2])
@@ -221,7 +221,8 @@ cdef inline int op_return(Frame* f, int64_t* gas, uint64_t base, u256* sp, uint8
         return st
     out[0] = <uint8_t*>malloc(size if size else 1)
     if out[0] == NULL:
-        raise MemoryError()
+        with gil:
+            raise MemoryError()
     if size:
         memcpy(out[0], f.mem.buf + sp[-1].w[0], size)
     out_len[0] = size
