@@ -743,6 +743,11 @@ class EVM:
                  fork_block: Optional[str] = None, gas_limit: int = _U64 - 1, tracing: bool = False,
                  spec_id: Union[str, Fork] = "LATEST", *, trace_output: Any = None) -> None:
         self._fork = spec_to_fork(spec_id)
+        # what the fork decides per call, looked up once
+        self._per_nonzero_byte = (TX_DATA_COST_PER_NON_ZERO if self._fork >= Fork.ISTANBUL
+                                  else TX_DATA_COST_PER_NON_ZERO_FRONTIER)
+        self._has_floor = self._fork >= Fork.PRAGUE  # EIP-7623
+        self._refund_quotient = 5 if self._fork >= Fork.LONDON else 2  # EIP-3529
         if env is not None and not isinstance(env, Env):
             raise TypeError(f"env must be an Env, got {type(env).__name__}")
         self._gas_limit = check_uint(gas_limit, "gas_limit", _U64)
@@ -957,18 +962,16 @@ class EVM:
 
     def _intrinsic(self, data: bytes, create: bool, access_list: List[Tuple[bytes, List[int]]]) -> Tuple[int, int]:
         """(intrinsic gas, EIP-7623 floor) of a transaction with ``data``."""
-        fork = self._fork
         zeros = data.count(0)
         nonzero = len(data) - zeros
-        per_byte = TX_DATA_COST_PER_NON_ZERO if fork >= Fork.ISTANBUL else TX_DATA_COST_PER_NON_ZERO_FRONTIER
-        gas = TX_BASE_COST + zeros * TX_DATA_COST_PER_ZERO + nonzero * per_byte
-        if create and fork >= Fork.HOMESTEAD:
+        gas = TX_BASE_COST + zeros * TX_DATA_COST_PER_ZERO + nonzero * self._per_nonzero_byte
+        if create and self._fork >= Fork.HOMESTEAD:
             gas += TX_CREATE_COST
-            if fork >= Fork.SHANGHAI:
+            if self._fork >= Fork.SHANGHAI:
                 gas += GAS_INIT_CODE_WORD_COST * ((len(data) + 31) // 32)
         for _address, keys in access_list:
             gas += TX_ACCESS_LIST_ADDRESS_COST + len(keys) * TX_ACCESS_LIST_STORAGE_KEY_COST
-        floor = TX_BASE_COST + (zeros + nonzero * 4) * FLOOR_CALLDATA_COST if fork >= Fork.PRAGUE else 0
+        floor = TX_BASE_COST + (zeros + nonzero * 4) * FLOOR_CALLDATA_COST if self._has_floor else 0
         return gas, floor
 
     def _validate(self, caller: bytes, data: bytes, create: bool, value: int, gas: int, price: int,
@@ -1000,21 +1003,25 @@ class EVM:
         intrinsic, floor = self._intrinsic(data, create, tx._access_list)
         self._last = self._result = None
         self._last_tx = (caller, to, data, value, gas, price)
-        self._validate(caller, data, create, value, gas, price, tx, intrinsic, floor)
+        if create or value or price or gas < intrinsic or gas < floor or tx._nonce is not None \
+                or tx._chain_id is not None:  # the common call needs none of the checks
+            self._validate(caller, data, create, value, gas, price, tx, intrinsic, floor)
         run_gas = gas if gas <= MAX_GAS else MAX_GAS  # the core counts gas in 63 bits
-        kwargs: Dict[str, Any] = dict(fees=False, bump_nonce=create, gas_price=price, intrinsic_gas=intrinsic,
-                                      is_static=is_static)
-        if tx._access_list:
-            kwargs["access_list"] = tx._access_list
-        if tx._blob_hashes:
-            kwargs["blob_hashes"] = tx._blob_hashes
-        if self.tracing:
-            stream = self._trace_output if self._trace_output is not None else _Stdout()
+        if self.tracing or tx._access_list or tx._blob_hashes:
+            kwargs: Dict[str, Any] = {}
+            if tx._access_list:
+                kwargs["access_list"] = tx._access_list
+            if tx._blob_hashes:
+                kwargs["blob_hashes"] = tx._blob_hashes
             # pyrevm (revm's tracer) prints no memory
-            with self._machine._tracing(EIP3155Tracer(stream, fork=self._fork, memory=False)):
-                o = self._vm.transaction(caller, to, value, data, run_gas, **kwargs)
+            tracer = EIP3155Tracer(self._trace_output if self._trace_output is not None else _Stdout(),
+                                   fork=self._fork, memory=False) if self.tracing else None
+            with self._machine._tracing(tracer):
+                o = self._vm.transaction(caller, to, value, data, run_gas, fees=False, bump_nonce=create,
+                                         gas_price=price, intrinsic_gas=intrinsic, is_static=is_static, **kwargs)
         else:
-            o = self._vm.transaction(caller, to, value, data, run_gas, **kwargs)
+            o = self._vm.transaction(caller, to, value, data, run_gas, fees=False, bump_nonce=create,
+                                     gas_price=price, intrinsic_gas=intrinsic, is_static=is_static)
         error = o.error
         if o.logs:
             self._n_logs += len(o.logs)
@@ -1034,7 +1041,7 @@ class EVM:
         error = o.error
         used = o.gas_used
         if error is None:
-            refunded = min(o.gas_refund, used // (5 if self._fork >= Fork.LONDON else 2))
+            refunded = min(o.gas_refund, used // self._refund_quotient)
             used -= refunded
             if used < floor:  # EIP-7623: data-heavy calls pay at least the floor
                 used = floor
