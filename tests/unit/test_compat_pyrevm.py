@@ -685,3 +685,30 @@ def test_trace_lines_same_as_pyrevm(pyrevm):
         traces.append([{k: x[k] for k in ("pc", "op", "gas", "gasCost", "stack", "depth", "opName")}
                        for x in lines if "op" in x])
     assert traces[0] == traces[1] and len(traces[0]) > 10
+
+
+def fork_script(mod: ModuleType, spec: str) -> List[Any]:
+    """SSTORE, SLOAD, SSTORE and calldata, then a deploy, under ``spec``: the gas rules of each fork."""
+    e = mod.EVM(spec_id=spec)
+    e.insert_account_info(ALICE, mod.AccountInfo(balance=10**18))
+    e.insert_account_info(CONTRACT, mod.AccountInfo(code=bytes.fromhex("6001600055600054600a55")))
+    e.message_call(ALICE, CONTRACT, b"\x01\x00\x02", gas=200_000)
+    seen = [e.result.gas_used, e.result.gas_refunded, e.storage(CONTRACT, 10)]
+    # PUSH10 runtime PUSH1 0 MSTORE PUSH1 10 PUSH1 22 RETURN (no PUSH0: it is Shanghai's)
+    initcode = bytes.fromhex("69" + RETURN_ONE.hex() + "600052600a6016f3")
+    seen += [e.deploy(ALICE, initcode, gas=200_000), e.result.gas_used,
+             e.get_code(e.deploy(ALICE, initcode))[:len(RETURN_ONE)]]  # pyrevm pads code with zeros
+    return seen
+
+
+@pytest.mark.parametrize("spec", ["Frontier", "Homestead", "Byzantium", "Istanbul", "Berlin", "London", "Merge",
+                                  "Shanghai", "Cancun"])
+def test_fork_rules_same_as_pyrevm(pyrevm, spec):
+    assert fork_script(compat, spec) == fork_script(pyrevm, spec)
+
+
+def test_readme_example_runs():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Coming from pyrevm", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md (Coming from pyrevm)", "exec"), {})
