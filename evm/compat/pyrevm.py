@@ -14,8 +14,8 @@ left alone; ``deploy`` bumps it), ``gas`` defaults to the EVM's
 Where pyrevm is lax this layer is strict:
 
 - an unknown ``spec_id`` raises ``ValueError`` listing the valid names
-  (pyrevm silently runs its latest spec for any unknown name, including
-  ``"SHANGHAI"`` and ``"CANCUN"``, which it does not recognise); names are
+  (pyrevm silently runs its latest spec for any name it does not know,
+  upper-case ``"SHANGHAI"``, its own stub's default, included); names are
   matched case-insensitively and Osaka is supported;
 - an ``AccountInfo`` whose ``code_hash`` does not match its code, a
   malformed address, a negative or oversized number raise
@@ -44,7 +44,6 @@ from ..crypto import keccak256
 from ..env import BlockEnv as _MachineBlockEnv
 from ..env import calculate_blob_gas_price
 from ..env import fake_exponential as _fake_exponential
-from ..executor import compute_contract_address
 from ..forks import FIXTURE_NAMES, Fork
 from ..gas import GAS_INIT_CODE_WORD_COST, MAX_INIT_CODE_SIZE
 from ..machine import MAX_GAS, CallResult

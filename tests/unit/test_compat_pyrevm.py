@@ -53,7 +53,8 @@ LOG2 = bytes.fromhex("602a5f5260bb60aa60205fa200")  # mstore(0, 42); log2(0, 32,
 # NUMBER TIMESTAMP COINBASE PREVRANDAO BASEFEE GASLIMIT CHAINID into 7 words, returned
 BLOCK_FIELDS = bytes.fromhex("435f52426020524160405244606052486080524560a0524660c05260e05ff3")
 
-TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"  # Transfer(address,address,uint256)
+# keccak256("Transfer(address,address,uint256)")
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 
 
 def word(n: int) -> bytes:
@@ -634,7 +635,8 @@ def access_list(e: Any, mod: ModuleType) -> None:
 
 
 # CALL BOB with 1 wei and return its success flag; then SSTORE a counter and BALANCE(BOB)
-CALL_BOB = bytes.fromhex("5f5f5f5f6001" "73" + "33" * 20 + "5af1" "60015f55" "73" + "33" * 20 + "31" "01" "5f5260205ff3")
+CALL_BOB = bytes.fromhex("5f5f5f5f6001" "73" + "33" * 20 + "5af1" "60015f55"
+                         "73" + "33" * 20 + "31" "01" "5f5260205ff3")
 # CREATE a contract returning nothing with 0 value, return its address
 CREATE_ONE = bytes.fromhex("600560125f39" "60055f5ff0" "5f5260205ff3" "00" "6000600053")
 
