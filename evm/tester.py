@@ -59,7 +59,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "evm.tester needs eth-tester (and eth-keys/eth-account): pip install 'cyevm[tester]'"
     ) from exc
 
-from .blocks.block import receipts_root, transactions_root, withdrawals_root
+from .blocks.block import receipts_root, withdrawals_root
 from .blocks.header import (
     EMPTY_OMMER_HASH,
     INITIAL_BASE_FEE,
@@ -91,7 +91,7 @@ from .executor import Log, compute_contract_address
 from .forks import Fork
 from .machine import EVM, MAX_GAS, as_fork, decode_revert
 from .rlp import encode as rlp_encode
-from .signed_transaction import SignedTransaction, check_signed_transaction, decode_transaction, sign_transaction
+from .signed_transaction import SignedTransaction, check_signed_transaction, decode_transaction
 from .state import EMPTY_CODE_HASH, Account, State
 from .tracing import EIP3155Tracer
 from .transaction import (
@@ -103,7 +103,8 @@ from .transaction import (
     calculate_total_blob_gas,
     max_blob_gas_per_block,
 )
-from .trie import EMPTY_TRIE_ROOT, secure_trie_root, storage_root
+from .rlp import _length_prefix
+from .trie import EMPTY_TRIE_ROOT, _root_of_hex, storage_root, trie_root
 
 __all__ = [
     "CyEVMBackend",
@@ -201,6 +202,7 @@ class _TxRecord:
 
     stx: SignedTransaction
     tx: Transaction
+    raw: bytes  # the canonical encoding (hashed, in the transactions trie and the block)
     hash: bytes
     index: int
     success: bool
@@ -367,18 +369,21 @@ class CyEVMBackend(BaseChainBackend):
             else default_account_keys(num_accounts)
         if state is None:
             state = self.generate_genesis_state(num_accounts=num_accounts, mnemonic=mnemonic, hd_path=hd_path)
-        self._keys: Dict[bytes, bytes] = {k.public_key.to_canonical_address(): k.to_bytes()
-                                          for k in self.account_keys}
+        self._keys: Dict[bytes, Any] = {}
+        for key in self.account_keys:
+            self._add_key(key)
         db = State()
         for address, fields in state.items():
             f = _default_account_state({k: v for k, v in fields.items()})
             db.accounts[bytes(address)] = Account(f["nonce"], f["balance"], bytes(f["code"]), dict(f["storage"]))
         self._db = db
-        self._leaves: Dict[bytes, bytes] = {a: self._leaf(acct) for a, acct in db.accounts.items()}
+        # state-trie leaves by address: (keccak(address) as hex, leaf RLP)
+        self._leaves: Dict[bytes, Tuple[str, bytes]] = {a: (keccak256(a).hex(), self._leaf(acct))
+                                                        for a, acct in db.accounts.items()}
         p = _default_genesis_params(params)
         fork = self.fork
         header = Header(
-            coinbase=bytes(p["coinbase"]), state_root=secure_trie_root(self._leaves),
+            coinbase=bytes(p["coinbase"]), state_root=_root_of_hex(self._leaves.values()),
             difficulty=p["difficulty"] if fork >= Fork.PARIS else max(p["difficulty"], 131072),
             number=0, gas_limit=p["gas_limit"], timestamp=p["timestamp"], extra_data=bytes(p["extra_data"]),
             prev_randao=bytes(p["mix_hash"]), nonce=bytes(p["nonce"]),
@@ -496,7 +501,7 @@ class CyEVMBackend(BaseChainBackend):
             if acct is None:
                 self._leaves.pop(address, None)
             else:
-                self._leaves[address] = self._leaf(acct)
+                self._leaves[address] = (keccak256(address).hex(), self._leaf(acct))
         self._pending = pending.copy()
         for rec in self._pending.txs:
             rec.block = None
@@ -581,15 +586,15 @@ class CyEVMBackend(BaseChainBackend):
             if acct is None:
                 self._leaves.pop(address, None)
             else:
-                self._leaves[address] = self._leaf(acct)
-
+                self._leaves[address] = (keccak256(address).hex(), self._leaf(acct))
         parent = self._latest
-        stxs = [rec.stx for rec in p.txs]
+        state_root = _root_of_hex(self._leaves.values()) if changes else parent.header.state_root
+
         receipts = [Receipt(rec.stx.tx_type, rec.success, rec.cumulative_gas_used, rec.logs) for rec in p.txs]
         env = p.env
         header = Header(
             parent_hash=parent.hash, ommers_hash=EMPTY_OMMER_HASH, coinbase=env.coinbase,
-            state_root=secure_trie_root(self._leaves), transactions_root=transactions_root(stxs),
+            state_root=state_root, transactions_root=_transactions_root(p.txs),
             receipt_root=receipts_root(receipts), bloom=logs_bloom(logs), difficulty=p.difficulty,
             number=env.number, gas_limit=env.gas_limit, gas_used=p.gas_used, timestamp=env.timestamp,
             extra_data=b"", prev_randao=env.prev_randao, nonce=b"\x00" * 8,
@@ -621,7 +626,13 @@ class CyEVMBackend(BaseChainBackend):
 
         key = keys.PrivateKey(bytes(private_key))
         self.account_keys = self.account_keys + (key,)
-        self._keys[key.public_key.to_canonical_address()] = key.to_bytes()
+        self._add_key(key)
+
+    def _add_key(self, key: Any) -> None:
+        """Sign for ``key``'s address with a prepared secp256k1 key (coincurve's)."""
+        import coincurve
+
+        self._keys[key.public_key.to_canonical_address()] = coincurve.PrivateKey(key.to_bytes())
 
     # -- state ---------------------------------------------------------------------------
     def _account_at(self, account: bytes, block_number: Any) -> Tuple[int, int, bytes]:
@@ -669,7 +680,7 @@ class CyEVMBackend(BaseChainBackend):
         receipts = [Receipt(r.stx.tx_type, r.success, r.cumulative_gas_used, r.logs) for r in p.txs]
         return Header(
             parent_hash=self._latest.hash, coinbase=p.env.coinbase, state_root=parent.state_root,
-            transactions_root=transactions_root([r.stx for r in p.txs]), receipt_root=receipts_root(receipts),
+            transactions_root=_transactions_root(p.txs), receipt_root=receipts_root(receipts),
             bloom=logs_bloom([log for r in p.txs for log in r.logs]), difficulty=p.difficulty,
             number=p.env.number, gas_limit=p.env.gas_limit, gas_used=p.gas_used, timestamp=p.env.timestamp,
             prev_randao=p.env.prev_randao, base_fee_per_gas=p.env.base_fee if fork >= Fork.LONDON else None,
@@ -682,9 +693,13 @@ class CyEVMBackend(BaseChainBackend):
 
     def _serialize_block(self, header: Header, txs: List[_TxRecord], withdrawals: Optional[List[Withdrawal]],
                          total_difficulty: int, full: bool) -> Dict[str, Any]:
-        from .blocks.block import Block
-
-        size = len(Block(header, [r.stx for r in txs], [], withdrawals).encode())
+        # the size of rlp([header, transactions, ommers(, withdrawals)]), from the encodings at hand
+        txs_payload = sum(len(r.raw) if r.raw[0] >= 0xC0 else len(_length_prefix(len(r.raw), 0x80)) + len(r.raw)
+                          for r in txs)
+        payload = len(header.encode()) + _rlp_size(txs_payload) + 1
+        if withdrawals is not None:
+            payload += len(rlp_encode([[w.index, w.validator_index, w.address, w.amount] for w in withdrawals]))
+        size = _rlp_size(payload)
         block: Dict[str, Any] = {
             "number": header.number, "hash": header.hash, "parent_hash": header.parent_hash,
             "nonce": header.nonce, "sha3_uncles": header.ommers_hash,
@@ -892,8 +907,9 @@ class CyEVMBackend(BaseChainBackend):
             price = tx.gas_price  # type: ignore[assignment]
         p.gas_used += result.gas_used
         p.blob_gas_used += blob_gas
-        h = stx.hash
-        rec = _TxRecord(stx, tx, h, len(p.txs), result.success, result.gas_used, p.gas_used, result.logs,
+        raw = stx.encode()
+        h = keccak256(raw)
+        rec = _TxRecord(stx, tx, raw, h, len(p.txs), result.success, result.gas_used, p.gas_used, result.logs,
                         p.n_logs, price, blob_gas, p.env.blob_base_fee(fork) if fork >= Fork.CANCUN else 0,
                         result.output)
         p.n_logs += len(result.logs)
@@ -908,7 +924,13 @@ class CyEVMBackend(BaseChainBackend):
             raise ValidationError('No valid "from" key was provided in the transaction '
                                   "which is required for transaction signing.")
         tx, chain_id = self._unsigned(transaction)
-        stx = sign_transaction(tx, key, chain_id)
+        # evm.signed_transaction.sign_transaction's steps, with the key prepared once
+        stx = SignedTransaction.from_transaction(tx, 0, 0, 0, chain_id)
+        signature = key.sign_recoverable(stx.signing_hash(), hasher=None)
+        stx.r = int.from_bytes(signature[:32], "big")
+        stx.s = int.from_bytes(signature[32:64], "big")
+        stx.v = signature[64] if tx.tx_type else 27 + signature[64] if chain_id is None \
+            else 35 + 2 * chain_id + signature[64]
         return self._include(stx, tx)  # the sender is known: no signature recovery
 
     def send_signed_transaction(self, signed_transaction: Dict[str, Any], block_number: Any = "latest") -> bytes:
@@ -1078,6 +1100,16 @@ class CyEVMBackend(BaseChainBackend):
 
 def _nothing() -> None:
     return None
+
+
+def _rlp_size(payload: int) -> int:
+    """The length of an RLP list whose items' encodings take ``payload`` bytes."""
+    return payload + len(_length_prefix(payload, 0xC0))
+
+
+def _transactions_root(txs: Sequence[_TxRecord]) -> bytes:
+    """The transactions root from the encodings kept with the records."""
+    return trie_root({rlp_encode(i): rec.raw for i, rec in enumerate(txs)})
 
 
 # -- web3.py ---------------------------------------------------------------------------------

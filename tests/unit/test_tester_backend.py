@@ -105,13 +105,14 @@ def test_roots_and_hashes_agree_with_py_evm():
         t = EthereumTester(backend)
         a = t.get_accounts()
         hashes = [t.send_transaction({"from": a[0], "to": a[1], "value": 12345, "gas": 21000}),
+                  t.send_transaction({"from": a[4], "to": a[1], "value": 1, "gas": 21000, "gas_price": 2 * GWEI}),
                   t.send_transaction({"from": a[2], "data": _initcode(STORE_RUNTIME), "gas": 100_000,
                                       "gas_price": 3 * GWEI})]
-        store = t.get_transaction_receipt(hashes[1])["contract_address"]
+        store = t.get_transaction_receipt(hashes[2])["contract_address"]
         hashes.append(t.send_transaction({"from": a[3], "to": store, "gas": 50_000}))
-        blocks = [t.get_block_by_number(n) for n in range(4)]
+        blocks = [t.get_block_by_number(n) for n in range(5)]
         seen.append((hashes, [(b["state_root"], b["transactions_root"], b["receipts_root"], b["logs_bloom"],
-                               b["gas_used"], b["base_fee_per_gas"]) for b in blocks],
+                               b["gas_used"], b["base_fee_per_gas"], b["size"]) for b in blocks],
                      t.get_storage_at(store, "0x0")))
     assert seen[0] == seen[1]
 
@@ -294,6 +295,10 @@ def test_withdrawals(eth_tester):
     block = eth_tester.get_block_by_number("latest")
     assert eth_tester.get_balance(OTHER) == 3 * GWEI
     assert block["withdrawals"][0]["amount"] == 3
+    from evm.blocks import Block
+
+    record = eth_tester.backend._blocks[-1]
+    assert block["size"] == len(Block(record.header, [], [], record.withdrawals).encode())
 
 
 def test_trace_transaction(eth_tester):
