@@ -125,8 +125,12 @@ def test_fork_selection():
         osaka.send_transaction({**big, "from": osaka.get_accounts()[0]})
     prague = EthereumTester(CyEVMBackend(fork="prague"))
     prague.send_transaction({**big, "from": prague.get_accounts()[0]})
-    assert "requests_hash" in prague.get_block_by_number("latest")
+    # EIP-7685 (Prague): no requests, so the header holds sha256 of nothing
+    assert prague.backend._blocks[-1].header.requests_hash == bytes.fromhex(
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     cancun = EthereumTester(CyEVMBackend(fork=Fork.CANCUN))
+    cancun.mine_blocks()
+    assert cancun.backend._blocks[-1].header.requests_hash is None
     assert "requests_hash" not in cancun.get_block_by_number("latest")
     # before London: no base fee, and a transaction without fees is a legacy one
     berlin = EthereumTester(CyEVMBackend(fork="berlin"))
