@@ -1015,6 +1015,8 @@ class CyEVMBackend(BaseChainBackend):
             with evm.anchor():
                 result = evm.message_call(sender, to, data, value, gas) if to is not None \
                     else evm.deploy(sender, data, value, gas)
+        except ValueError as exc:  # e.g. a value above the caller's balance
+            raise ValidationError(str(exc)) from None
         finally:
             done()
         if not result.success:
@@ -1045,6 +1047,8 @@ class CyEVMBackend(BaseChainBackend):
                 error, output = evm.estimate_error, evm.estimate_output
             else:
                 gas, error, output = self._estimate_create(evm, sender, data, value, cap)
+        except ValueError as exc:  # e.g. a value above the caller's balance
+            raise ValidationError(str(exc)) from None
         finally:
             done()
         if error is not None:

@@ -241,6 +241,23 @@ def test_reverts_raise_transaction_failed_with_the_reason(eth_tester):
         eth_tester.call({"from": a[0], "to": bare})
 
 
+def test_call_with_more_value_than_the_balance(eth_tester):
+    poor = "0x" + "33" * 20
+    for method in (eth_tester.call, eth_tester.estimate_gas):
+        with pytest.raises(ValidationError, match="balance"):
+            method({"from": poor, "to": OTHER, "value": 5})
+
+
+def test_invalid_transactions_change_nothing(eth_tester):
+    a = eth_tester.get_accounts()
+    with pytest.raises(ValidationError, match="INSUFFICIENT_ACCOUNT_FUNDS"):
+        eth_tester.send_transaction({"from": a[0], "to": OTHER, "value": 10**30, "gas": 21000})
+    with pytest.raises(ValidationError, match="NONCE_MISMATCH_TOO_HIGH"):
+        eth_tester.send_transaction({"from": a[0], "to": OTHER, "nonce": 5, "gas": 21000})
+    assert eth_tester.get_balance(a[0]) == 10**24 and eth_tester.get_nonce(a[0]) == 0
+    assert len(eth_tester.get_block_by_number("pending")["transactions"]) == 0
+
+
 def test_raw_transaction_of_unknown_type(eth_tester):
     with pytest.raises(ValidationError, match="unknown transaction type 0x12"):
         eth_tester.send_raw_transaction("0x1234")
