@@ -240,10 +240,16 @@ class _Pending:
     blob_gas_used: int = 0
     n_logs: int = 0
     withdrawals: List[Withdrawal] = field(default_factory=list)
+    system_calls: bool = False  # whether EIP-4788/2935 calls changed the state at its start
 
     def copy(self) -> "_Pending":
         return _Pending(self.env, self.difficulty, list(self.txs), self.gas_used, self.blob_gas_used,
-                        self.n_logs, list(self.withdrawals))
+                        self.n_logs, list(self.withdrawals), self.system_calls)
+
+    @property
+    def untouched(self) -> bool:
+        """Whether the state is still the latest block's."""
+        return not self.txs and not self.system_calls
 
 
 #: Per block, what it overwrote: address -> (prior (nonce, balance, code) or
@@ -441,13 +447,18 @@ class CyEVMBackend(BaseChainBackend):
     def _has_code(self, evm: EVM, address: bytes) -> bool:
         return bool(evm.get_code(address))
 
-    def _open_system_calls(self, evm: EVM, env: BlockEnv, parent_hash: bytes) -> None:
-        """EIP-4788 and EIP-2935 at the start of a block, when their contracts exist."""
+    def _open_system_calls(self, evm: EVM, env: BlockEnv, parent_hash: bytes) -> bool:
+        """EIP-4788 and EIP-2935 at the start of a block, when their contracts
+        exist; whether any ran."""
+        ran = False
         if self.fork >= Fork.CANCUN and self._has_code(evm, BEACON_ROOTS_ADDRESS):
             evm.message_call(SYSTEM_ADDRESS, BEACON_ROOTS_ADDRESS, env.parent_beacon_block_root or ZERO_HASH,
                              gas=SYSTEM_TRANSACTION_GAS)
+            ran = True
         if self.fork >= Fork.PRAGUE and self._has_code(evm, HISTORY_STORAGE_ADDRESS):
             evm.message_call(SYSTEM_ADDRESS, HISTORY_STORAGE_ADDRESS, parent_hash, gas=SYSTEM_TRANSACTION_GAS)
+            ran = True
+        return ran
 
     def _open_pending(self, timestamp: Optional[int] = None) -> None:
         """Start the block after the latest one (its environment goes to the machine)."""
@@ -470,7 +481,7 @@ class CyEVMBackend(BaseChainBackend):
         )
         self._evm.env = env
         self._pending = _Pending(env, difficulty)
-        self._open_system_calls(self._evm, env, parent.hash)
+        self._pending.system_calls = self._open_system_calls(self._evm, env, parent.hash)
 
     def _block_id(self, block_number: Any) -> Union[int, str]:
         """A mined block number, or "pending"; BlockNotFound otherwise."""
@@ -650,7 +661,7 @@ class CyEVMBackend(BaseChainBackend):
     def _account_at(self, account: bytes, block_number: Any) -> Tuple[int, int, bytes]:
         """(nonce, balance, code) of ``account`` at ``block_number``."""
         number = self._block_id(block_number)
-        if number == "pending" or (number == self._latest.header.number and not self._pending.txs):
+        if number == "pending" or (number == self._latest.header.number and self._pending.untouched):
             exists, nonce, balance, code = self._evm._vm.account(bytes(account))
             return (nonce, balance, code) if exists else (0, 0, b"")
         acct = (self._db.get_account(bytes(account)) if number == self._latest.header.number
@@ -672,7 +683,7 @@ class CyEVMBackend(BaseChainBackend):
     def get_storage(self, account: bytes, slot: int, block_number: Any = "latest") -> int:
         """Storage slot ``slot`` of ``account`` at ``block_number``."""
         number = self._block_id(block_number)
-        if number == "pending" or (number == self._latest.header.number and not self._pending.txs):
+        if number == "pending" or (number == self._latest.header.number and self._pending.untouched):
             return self._evm.get_storage(bytes(account), slot)
         db = self._db if number == self._latest.header.number else _StateAt(self, number)
         return db.get_storage(bytes(account), slot)
@@ -989,7 +1000,7 @@ class CyEVMBackend(BaseChainBackend):
         if number == "pending":
             return evm, _nothing
         latest = self._latest
-        if number == latest.header.number and not self._pending.txs:
+        if number == latest.header.number and self._pending.untouched:
             pending_env = self._pending.env
             evm.env = latest.env
 

@@ -365,3 +365,23 @@ def test_mnemonic_accounts_match_py_evm_backend():
 
     mnemonic = "test test test test test test test test test test test junk"
     assert CyEVMBackend.from_mnemonic(mnemonic).get_accounts() == PyEVMBackend.from_mnemonic(mnemonic).get_accounts()
+
+
+def test_system_contracts_run_when_present():
+    """With code at the EIP-2935 history address, each block starts by calling it
+    with its parent's hash (here: code storing calldata at slot NUMBER)."""
+    from evm.blocks.system import HISTORY_STORAGE_ADDRESS
+
+    state = CyEVMBackend.generate_genesis_state()
+    # PUSH1 0 CALLDATALOAD NUMBER SSTORE STOP: storage[number] = the 32 bytes given
+    state[HISTORY_STORAGE_ADDRESS] = {"balance": 0, "nonce": 1, "code": bytes.fromhex("6000354355" + "00"),
+                                      "storage": {}}
+    t = EthereumTester(CyEVMBackend(genesis_state=state, fork="prague"))
+    history = to_checksum_address(HISTORY_STORAGE_ADDRESS)
+    t.mine_blocks(3)
+    for n in (1, 2, 3):
+        parent = t.get_block_by_number(n - 1)["hash"]
+        assert t.get_storage_at(history, hex(n)) == parent
+    # the pending block 4 has stored block 3's hash; the latest state has not
+    assert int(t.get_storage_at(history, "0x4"), 16) == 0
+    assert t.get_storage_at(history, "0x4", "pending") == t.get_block_by_number(3)["hash"]
