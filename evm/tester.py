@@ -39,11 +39,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 try:
     from eth_tester.backends.base import BaseChainBackend
@@ -86,13 +85,13 @@ from .blocks.system import (
 )
 from .blocks.block import Withdrawal
 from .crypto import keccak256
-from .env import GAS_PER_BLOB, BlockEnv
+from .env import BlockEnv
 from .executor import Log, compute_contract_address
 from .forks import Fork
 from .machine import EVM, MAX_GAS, as_fork, decode_revert
 from .rlp import encode as rlp_encode
 from .signed_transaction import SignedTransaction, check_signed_transaction, decode_transaction
-from .state import EMPTY_CODE_HASH, Account, State
+from .state import EMPTY_CODE_HASH, Account, State, to_address
 from .tracing import EIP3155Tracer
 from .transaction import (
     TX_MAX_GAS_LIMIT,
@@ -392,8 +391,14 @@ class CyEVMBackend(BaseChainBackend):
             self._add_key(key)
         db = State()
         for address, fields in state.items():
-            f = _default_account_state({k: v for k, v in fields.items()})
-            db.accounts[bytes(address)] = Account(f["nonce"], f["balance"], bytes(f["code"]), dict(f["storage"]))
+            f = _default_account_state(fields)
+            code = f["code"]
+            if isinstance(code, str):
+                code = bytes.fromhex(code[2:] if code[:2] in ("0x", "0X") else code)
+            try:
+                db.accounts[to_address(address)] = Account(f["nonce"], f["balance"], bytes(code), dict(f["storage"]))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"genesis account {address!r}: {exc}") from None
         self._db = db
         # state-trie leaves by address: (keccak(address) as hex, leaf RLP)
         self._leaves: Dict[bytes, Tuple[str, bytes]] = {a: (keccak256(a).hex(), self._leaf(acct))
@@ -419,7 +424,6 @@ class CyEVMBackend(BaseChainBackend):
         self._tx_index: Dict[bytes, _TxRecord] = {}
         self._evm = EVM(db=db, fork=fork, env=genesis.env)
         self._evm.set_block_hash(0, genesis.hash)
-        self._next_timestamp: Optional[int] = None
         self._open_pending()
 
     # -- helpers ------------------------------------------------------------------------
