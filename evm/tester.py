@@ -112,6 +112,7 @@ __all__ = [
     "account_keys_from_mnemonic",
     "web3_api_endpoints",
     "DEFAULT_CHAIN_ID",
+    "DEFAULT_FORK",
 ]
 
 #: The chain id eth-tester's py-evm backend uses, and the one web3.py's
@@ -119,6 +120,8 @@ __all__ = [
 DEFAULT_CHAIN_ID = 131277322940537
 #: The genesis gas limit of eth-tester's py-evm backend (kept constant).
 GENESIS_GAS_LIMIT = 30029122
+#: The fork of a new backend: the newest cyevm supports.
+DEFAULT_FORK = max(Fork)
 #: Each test account's genesis balance: 1,000,000 ether.
 DEFAULT_BALANCE = 10**24
 ZERO_ADDRESS = b"\x00" * 20
@@ -331,8 +334,8 @@ class CyEVMBackend(BaseChainBackend):
             ``timestamp``, ``coinbase``, ``extra_data``, ``base_fee_per_gas`` ...).
         genesis_state: ``{address: {"balance", "nonce", "code", "storage"}}``;
             default: the test accounts, each with 1,000,000 ether.
-        fork: a :class:`~evm.forks.Fork` or fork name, Byzantium to Osaka
-            (default: Osaka, the newest cyevm supports).
+        fork: a :class:`~evm.forks.Fork` or fork name, Byzantium on
+            (default :data:`DEFAULT_FORK`: the newest cyevm supports, Osaka).
         mnemonic, hd_path: derive the test keys from a mnemonic.
         chain_id: the chain id (default eth-tester's, 131277322940537).
         num_accounts: how many test accounts (default 10).
@@ -340,7 +343,7 @@ class CyEVMBackend(BaseChainBackend):
 
     def __init__(self, genesis_parameters: Optional[Dict[str, Any]] = None,
                  genesis_state: Optional[Dict[bytes, Dict[str, Any]]] = None,
-                 fork: Any = Fork.OSAKA, mnemonic: Optional[str] = None, hd_path: Optional[str] = None,
+                 fork: Any = DEFAULT_FORK, mnemonic: Optional[str] = None, hd_path: Optional[str] = None,
                  *, chain_id: int = DEFAULT_CHAIN_ID, num_accounts: Optional[int] = None) -> None:
         fork = as_fork(fork)
         if fork < Fork.BYZANTIUM:
@@ -372,7 +375,7 @@ class CyEVMBackend(BaseChainBackend):
     @classmethod
     def from_mnemonic(cls, mnemonic: str, genesis_state_overrides: Optional[Dict[str, Any]] = None,
                       num_accounts: Optional[int] = None, genesis_parameters: Optional[Dict[str, Any]] = None,
-                      fork: Any = Fork.OSAKA, hd_path: Optional[str] = None, **kwargs: Any) -> "CyEVMBackend":
+                      fork: Any = DEFAULT_FORK, hd_path: Optional[str] = None, **kwargs: Any) -> "CyEVMBackend":
         """A backend whose test accounts derive from ``mnemonic``."""
         state = cls.generate_genesis_state(genesis_state_overrides or {}, num_accounts, mnemonic, hd_path)
         return cls(genesis_parameters, state, fork, mnemonic, hd_path, num_accounts=num_accounts, **kwargs)
@@ -1168,8 +1171,11 @@ def _as_node_reverts(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         except ExecutionFailed as exc:
             from web3._utils.error_formatters_utils import raise_contract_logic_error_on_revert
 
-            reason = decode_revert(exc.data) if exc.error == "Revert" else exc.error
-            message = f"execution reverted: {reason}" if reason else "execution reverted"
+            if exc.error == "Revert":
+                reason = decode_revert(exc.data)
+                message = f"execution reverted: {reason}" if reason else "execution reverted"
+            else:  # an exceptional halt: no revert data, its name is the message
+                message = exc.error
             raise_contract_logic_error_on_revert({"jsonrpc": "2.0", "id": 0, "error": {
                 "code": 3, "message": message, "data": "0x" + exc.data.hex() if exc.data else None}})
             raise

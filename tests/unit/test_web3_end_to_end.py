@@ -140,6 +140,16 @@ def test_revert_reason_as_contract_logic_error(w3x):
         token.functions.transferFrom(a[0], a[2], 1).estimate_gas({"from": a[1]})
 
 
+def test_halt_as_contract_logic_error(w3x):
+    # a contract whose code is INVALID (0xfe), deployed from its initcode
+    initcode = "0x6001600c60003960016000f3fe"
+    a = w3x.eth.accounts
+    bad = w3x.eth.wait_for_transaction_receipt(w3x.eth.send_transaction({"from": a[0], "data": initcode}))
+    with pytest.raises(ContractLogicError) as info:
+        w3x.eth.call({"from": a[0], "to": bad.contractAddress})
+    assert info.value.message == "InvalidOpcode" and info.value.data is None
+
+
 def test_default_provider_reports_reverts_as_eth_tester_does():
     w3 = Web3(EthereumTesterProvider(EthereumTester(CyEVMBackend())))
     token, _ = _token(w3)
