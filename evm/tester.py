@@ -20,7 +20,7 @@ How it works. The pending block's transactions run on the live machine as
 they are sent. Mining commits the machine's changes to the database (a
 :class:`~evm.state.State` holding the state after the latest block), keeps
 per block what it overwrote (so any earlier block's state can be read back
-without copies), and builds the header: state root (from a cache of
+without a copy of the state per block), and builds the header: state root (from a cache of
 account leaves, only changed accounts recomputed), transactions and
 receipts roots, bloom, EIP-1559 base fee, EIP-4844 excess blob gas, EIP-4895
 withdrawals and EIP-7685 requests. ``call`` runs in an anchor on the
@@ -599,6 +599,7 @@ class CyEVMBackend(BaseChainBackend):
                         requests.append(request_type + bytes(out))
 
         # what the block overwrote, then the commit, then the changed leaves
+        # (the machine's change set, read without clearing it: commit() writes it)
         changes = evm._vm.changes(False)
         accounts = self._db.accounts
         undo: _Undo = {}
