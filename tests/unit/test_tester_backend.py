@@ -385,3 +385,35 @@ def test_system_contracts_run_when_present():
     # the pending block 4 has stored block 3's hash; the latest state has not
     assert int(t.get_storage_at(history, "0x4"), 16) == 0
     assert t.get_storage_at(history, "0x4", "pending") == t.get_block_by_number(3)["hash"]
+
+
+def test_blockhash_and_block_context_of_calls(eth_tester):
+    # NUMBER - 1, BLOCKHASH, return it: the parent's hash of the block the call runs in
+    parent_hash = _deploy(eth_tester, "6001430340" + "60005260206000f3")
+    eth_tester.mine_blocks(2)
+    latest = eth_tester.get_block_by_number("latest")
+    before = eth_tester.get_block_by_number(latest["number"] - 1)
+    assert eth_tester.call({"from": OTHER, "to": parent_hash}, "pending") == latest["hash"]
+    assert eth_tester.call({"from": OTHER, "to": parent_hash}, "latest") == before["hash"]
+    assert eth_tester.call({"from": OTHER, "to": parent_hash}, latest["number"] - 1) == \
+        eth_tester.get_block_by_number(latest["number"] - 2)["hash"]
+    # TIMESTAMP, returned: each block's own
+    timestamp = _deploy(eth_tester, "42" + "60005260206000f3")
+    eth_tester.mine_blocks()
+    latest = eth_tester.get_block_by_number("latest")
+    assert int(eth_tester.call({"from": OTHER, "to": timestamp}, "latest"), 16) == latest["timestamp"]
+    assert int(eth_tester.call({"from": OTHER, "to": timestamp}, "pending"), 16) == \
+        eth_tester.get_block_by_number("pending")["timestamp"]
+
+
+def test_log_indexes_count_through_the_block(eth_tester):
+    # LOG0 of no data, twice: two logs per transaction
+    logger = _deploy(eth_tester, "60006000a060006000a000")
+    a = eth_tester.get_accounts()
+    eth_tester.disable_auto_mine_transactions()
+    hashes = [eth_tester.send_transaction({"from": a[i], "to": logger, "gas": 50_000}) for i in (1, 2)]
+    eth_tester.mine_blocks()
+    receipts = [eth_tester.get_transaction_receipt(h) for h in hashes]
+    assert [[log["log_index"] for log in r["logs"]] for r in receipts] == [[0, 1], [2, 3]]
+    assert [r["transaction_index"] for r in receipts] == [0, 1]
+    assert receipts[1]["cumulative_gas_used"] == receipts[0]["gas_used"] + receipts[1]["gas_used"]
