@@ -519,13 +519,16 @@ class EVM:
         ``gas_cap`` (default: the block's gas limit): the same success,
         output, logs and state changes. Exact, assuming more gas never
         changes an outcome that less gas reached; the state is unchanged.
-        ``self.estimate_runs`` says how many executions it took."""
+        ``self.estimate_runs`` says how many executions it took;
+        ``self.estimate_error`` and ``self.estimate_output`` are the error
+        (None on success) and output of that outcome."""
         caller = _address(caller, "caller")
         to = _address(to, "to")
         data = _bytes(data, "data")
         value = check_uint(value, "value", 1 << 256)
         cap = _gas(gas_cap if gas_cap is not None else max(self._env.gas_limit, 30_000_000), "gas_cap")
         target, used = self._outcome(caller, to, data, value, cap)
+        self.estimate_error, self.estimate_output = target[0], target[1]
         runs = 1
 
         def same(gas: int) -> bool:
