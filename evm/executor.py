@@ -14,7 +14,7 @@ from .crypto import keccak256
 from .env import BlockEnv
 from .forks import Fork
 from .rlp import encode as rlp_encode
-from .state import Account, State, to_address
+from .state import Account, State, check_bytes, check_uint, to_address
 from .transaction import (
     Transaction,
     calculate_blob_gas_fee,
@@ -186,11 +186,10 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     raises :class:`evm.errors.MemoryLimitExceeded`.
     """
     fork = Fork(fork)
-    if not isinstance(gas, int) or not 0 <= gas < 1 << 63:
-        raise ValueError(f"gas must be an int in [0, 2**63), got {gas!r}")
-    if not isinstance(value, int) or not 0 <= value < 1 << 256:
-        raise ValueError(f"value must be an int in [0, 2**256), got {value!r}")
-    code = bytes(code)
+    gas = check_uint(gas, "gas", 1 << 63)
+    value = check_uint(value, "value", 1 << 256)
+    code = check_bytes(code, "code")
+    input = check_bytes(input, "input")
     caller = to_address(caller)
     address = to_address(address)
     state = state.copy() if state is not None else State()

@@ -33,7 +33,7 @@ from .executor import (
     execute_transaction,
 )
 from .forks import Fork, fork_from_name
-from .state import Account, State, check_uint, to_address
+from .state import Account, State, check_bytes as _bytes, check_uint, to_address
 from .transaction import Transaction, validate_transaction
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,18 +156,6 @@ def _timeout(value: Any) -> float:
             or value == float("inf"):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {value!r}")
     return float(value)
-
-
-def _bytes(value: Any, name: str) -> bytes:
-    if isinstance(value, str):
-        s = value[2:] if value[:2] in ("0x", "0X") else value
-        try:
-            return bytes.fromhex(s)
-        except ValueError:
-            raise ValueError(f"{name} is not hex: {value!r}") from None
-    if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{name} must be bytes or a hex string, got {type(value).__name__}")
-    return bytes(value)
 
 
 def _address(value: Any, name: str) -> bytes:

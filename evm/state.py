@@ -11,9 +11,26 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, Optional, Protocol, runtime_checkable
 
-__all__ = ["Account", "Database", "State", "EMPTY_CODE_HASH", "to_address", "check_uint"]
+__all__ = ["Account", "Database", "State", "EMPTY_CODE_HASH", "to_address", "check_uint", "check_bytes"]
 
 _LIMIT_NAMES = {1 << 256: "2**256", 1 << 64: "2**64", 1 << 63: "2**63"}
+
+
+def check_bytes(value: Any, name: str) -> bytes:
+    """``value`` as ``bytes``: bytes-like objects and hex strings (``0x``
+    optional) accepted; anything else (an int, which ``bytes()`` would turn
+    into zero bytes, a bool, a list) is a TypeError naming ``name``."""
+    if type(value) is bytes:
+        return value
+    if isinstance(value, str):
+        s = value[2:] if value[:2] in ("0x", "0X") else value
+        try:
+            return bytes.fromhex(s)
+        except ValueError:
+            raise ValueError(f"{name} is not hex: {value!r}") from None
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be bytes or a hex string, got {type(value).__name__}")
+    return bytes(value)
 
 
 def check_uint(value: Any, name: str, limit: Optional[int] = None) -> int:

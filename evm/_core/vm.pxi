@@ -125,7 +125,13 @@ cdef class VM:
         clock after which the run raises ``ExecutionTimeout`` (0: none).
         Returns a ``TxOutcome``."""
         cdef TxArgs tx
-        cdef bytes d = bytes(data)
+        cdef bytes d
+        if type(data) is bytes:
+            d = data
+        elif isinstance(data, (bytearray, memoryview)):
+            d = bytes(data)
+        else:  # bytes(5) would be five zero bytes
+            raise TypeError(f"data must be bytes, got {type(data).__name__}")
         memset(&tx, 0, sizeof(TxArgs))
         if gas_limit < 0 or intrinsic_gas < 0 or intrinsic_gas > gas_limit:
             raise ValueError("gas_limit must be >= intrinsic_gas >= 0")

@@ -201,3 +201,34 @@ def test_good_answers_are_used_as_given():
     # None: a block the database does not know hashes to 0
     evm = EVM(db=_Answering(account=Account(code=code, storage={7: 1}), storage=3), env=BlockEnv(number=10))
     assert evm.message_call(_CALLER, _TARGET).success and evm.get_storage(_TARGET, 0) == 0
+
+
+# -- bytes where bytes are meant, ints (not bools) where numbers are ------------------
+@pytest.mark.parametrize("kwargs,error", [
+    (dict(code=5), TypeError),            # bytes(5) would be five zero bytes
+    (dict(code=b"", input=3), TypeError),
+    (dict(code=[0x60, 0x00]), TypeError),
+    (dict(code="0x60zz"), ValueError),
+    (dict(code=b"", gas=True), TypeError),
+    (dict(code=b"", gas=-1), ValueError),
+    (dict(code=b"", gas=1 << 63), ValueError),
+    (dict(code=b"", value=False), TypeError),
+])
+def test_execute_code_refuses_what_is_not_bytes_or_a_number(kwargs, error):
+    with pytest.raises(error, match="code|input|gas|value"):
+        execute_code(**kwargs)
+
+
+def test_bytes_like_and_hex_inputs_are_accepted():
+    ret = bytes.fromhex("60003560005260206000f3")  # return calldata[0:32]
+    word = (7).to_bytes(32, "big")
+    for code, data in ((ret, word), (bytearray(ret), memoryview(word)), ("0x" + ret.hex(), word.hex())):
+        assert execute_code(code, input=data).output == word
+
+
+def test_the_machine_refuses_int_calldata():
+    evm = EVM()
+    with pytest.raises(TypeError, match="data must be bytes"):
+        evm.message_call(_CALLER, _TARGET, 5)
+    with pytest.raises(TypeError, match="data must be bytes"):
+        evm._vm.transaction(_CALLER, _TARGET, 0, 5, 100_000, fees=False)
