@@ -243,7 +243,11 @@ def _add_bench_parser(sub: Any) -> None:
                     help="state-test file or folder (recursive *.json); none: the built-in workloads")
     bn.add_argument("--builtin", choices=SUITES, metavar="SUITE",
                     help="built-in suite to run: main (the default with no PATH), micro (per opcode class) or all")
-    bn.add_argument("--compare", metavar="PEERS", help="comma-separated peers to time too: pyrevm, py-evm, cyevm-apply")
+    bn.add_argument("--compare", metavar="PEERS",
+                    help="comma-separated peers to time too: pyrevm, py-evm, cyevm-apply (per transaction); "
+                         "or evmone alone (execution only, on benchmark folders)")
+    bn.add_argument("--evmone", metavar="PATH",
+                    help="evmone's evmone-bench-london (default: on PATH, or ~/.cache/evmone/build/bin)")
     bn.add_argument("--json", action="store_true", help="print one JSON object")
     bn.add_argument("--run", metavar="REGEX", help="only cases whose name matches REGEX")
     bn.add_argument("--fork", type=_fork, metavar="NAME", help="fork of file cases (default: each test's newest)")

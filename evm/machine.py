@@ -444,7 +444,8 @@ class EVM:
             gas = _gas(gas)
         if value:
             value = check_uint(value, "value", 1 << 256)
-        t = _timeout(self.timeout if timeout is None else timeout)
+        t = 0.0 if timeout is None and self.timeout is None else _timeout(
+            self.timeout if timeout is None else timeout)
         if tracer is None and inspector is None:
             o = self._vm.message_call(caller, to, data, value, gas, is_static, t)
         else:

@@ -188,6 +188,58 @@ cdef class VM:
         finally:
             self.busy = self.j.busy = False
 
+    def bench_execute(self, bytes caller, bytes to, bytes data, int64_t gas, uint64_t runs):
+        """Execution only, timed in C, the way evmone-bench times a case:
+        ``runs`` executions of the code of ``to`` with calldata ``data`` as a
+        depth-0 message from ``caller`` (no transaction phases, no value),
+        each undone after its timing; the code analysis is cached after the
+        first. Returns ``(seconds of each run, gas used, error or None)``."""
+        cdef Journal j = self.j
+        cdef Msg m
+        cdef Res r
+        cdef Checkpoint c
+        cdef int64_t s, t
+        cdef uint64_t i
+        cdef double t0, t1
+        cdef list times = []
+        if len(caller) != 20 or len(to) != 20 or gas < 0:
+            raise ValueError("addresses are 20 bytes and gas is non-negative")
+        self._enter()
+        self.busy = self.j.busy = True
+        try:
+            if self.tracer is not None:
+                raise ValueError("bench_execute times the plain loop: remove the tracer first")
+            self._start_clock(0)
+            s = j.account(<const uint8_t*>caller)
+            t = j.account(<const uint8_t*>to)
+            if self.fork >= F_BERLIN:
+                j.access_account(s)
+                j.access_account(t)
+            memset(&m, 0, sizeof(Msg))
+            m.caller = s
+            m.target = t
+            m.code_acct = t
+            m.gas = gas
+            m.data = <const uint8_t*>PyBytes_AS_STRING(data)
+            m.data_len = PyBytes_GET_SIZE(data)
+            m.code = j.accts[t].code
+            memset(&r, 0, sizeof(Res))
+            for i in range(runs):
+                j.checkpoint(&c)
+                free(r.output)
+                r.output = NULL
+                t0 = monotonic_now()
+                run_code(self, &m, &r)
+                t1 = monotonic_now()
+                j.revert(&c)
+                times.append(t1 - t0)
+            free(r.output)
+            r.output = NULL
+            j.end_transaction()
+            return times, gas - r.gas_left, STATUS_NAMES[r.status]
+        finally:
+            self.busy = self.j.busy = False
+
     # -- the working state, for the Python API --------------------------------------
     def account(self, address):
         """(exists, nonce, balance, code) of ``address`` as seen now."""

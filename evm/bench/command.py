@@ -43,6 +43,13 @@ def run_command(args: Any, stdout: TextIO, stderr: TextIO) -> int:
         from .threads import run_thread_scaling_command
 
         return run_thread_scaling_command(args, stdout, stderr)
+    if args.compare and "evmone" in [n.strip() for n in args.compare.split(",")]:
+        if [n for n in args.compare.split(",") if n.strip() and n.strip() != "evmone"]:
+            raise BenchError("--compare evmone times execution only; compare pyrevm or py-evm in another run "
+                             "(they are timed per transaction)")
+        from .evmone import run_evmone_command
+
+        return run_evmone_command(args, stdout, stderr)
     peers: List[Engine] = []
     if args.compare:
         names = [n for n in args.compare.split(",") if n.strip()]
