@@ -237,6 +237,8 @@ cdef class VM:
     cdef int n_stacks
     cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
     cdef bint busy        # running a call: re-entry (or a second thread) is refused
+    cdef public object result_type  # what call() returns: evm.machine.CallResult
+    cdef public object log_type     # and its logs: evm.executor.Log
     cdef double timeout   # the running call's wall-clock bound in seconds (0: none)
     cdef double deadline  # when it ends, on the monotonic clock
     cdef int frames_left  # frames to start before the next signal check
@@ -245,3 +247,5 @@ cdef class VM:
     cdef int _set_blob_hashes(self, object blob_hashes) except -1
     cdef int _enter(self) except -1
     cdef int _start_clock(self, double timeout) except -1
+    cdef object _call(self, bytes caller, bytes to, bytes data, object value, int64_t gas, bint is_static,
+                      double timeout)

@@ -247,6 +247,7 @@ class EVM:
         _timeout(timeout)  # checked now, converted per call
         self.timeout: Optional[float] = timeout
         self._vm = _make_vm(self.db, self._env, self.fork, None, memory_limit)
+        self._vm.result_type, self._vm.log_type = CallResult, Log  # for the core's call()
         self._install(tracer, inspector)
         self._snapshots: List[Tuple[int, int, int]] = []  # (id, history mark, commit log length)
         # what commit() overwrote in a State while snapshots are live: (address, prior account)
@@ -447,14 +448,11 @@ class EVM:
         t = 0.0 if timeout is None and self.timeout is None else _timeout(
             self.timeout if timeout is None else timeout)
         if tracer is None and inspector is None:
-            o = self._vm.message_call(caller, to, data, value, gas, is_static, t)
+            result = self._vm.call(caller, to, data, value, gas, is_static, t)
         else:
             with self._tracing(tracer, inspector):
-                o = self._vm.message_call(caller, to, data, value, gas, is_static, t)
-        logs = o.logs
-        result = CallResult(o.error is None, o.gas_used, o.output, [Log(*r) for r in logs] if logs else [],
-                            o.error, None, o.gas_refund)
-        if raise_on_revert and o.error == "Revert":
+                result = self._vm.call(caller, to, data, value, gas, is_static, t)
+        if raise_on_revert and result.error == "Revert":
             raise Revert(result)
         return result
 

@@ -164,8 +164,12 @@ cdef class VM:
 
     def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
                      double timeout=0):
-        """The fast path behind ``EVM.message_call``: a call outside any
-        transaction (no fees, no nonce, GASPRICE 0), same phases otherwise."""
+        """A call outside any transaction (no fees, no nonce, GASPRICE 0),
+        same phases otherwise. Returns a ``TxOutcome``."""
+        return self._call(caller, to, data, value, gas, is_static, timeout)
+
+    cdef object _call(self, bytes caller, bytes to, bytes data, object value, int64_t gas, bint is_static,
+                      double timeout):
         cdef TxArgs tx
         if len(caller) != 20 or len(to) != 20 or gas < 0:
             raise ValueError("addresses are 20 bytes and gas is non-negative")
@@ -239,6 +243,15 @@ cdef class VM:
             return times, gas - r.gas_left, STATUS_NAMES[r.status]
         finally:
             self.busy = self.j.busy = False
+
+    def call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
+             double timeout=0):
+        """``message_call``, returning ``result_type(success, gas_used,
+        output, logs, error, None, gas_refund)`` built here: the fast path
+        behind ``EVM.message_call`` (no outcome object read from Python)."""
+        cdef TxOutcome o = self._call(caller, to, data, value, gas, is_static, timeout)
+        logs = [self.log_type(*r) for r in o.logs] if o.logs else []
+        return self.result_type(o.error is None, o.gas_used, o.output, logs, o.error, None, o.gas_refund)
 
     # -- the working state, for the Python API --------------------------------------
     def account(self, address):
