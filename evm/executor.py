@@ -99,10 +99,20 @@ def block_env_arguments(env: BlockEnv, fork: Fork) -> dict:
     )
 
 
-def _make_vm(state: Any, env: BlockEnv, fork: Fork, tracer: Optional["Tracer"] = None,
+_DEFAULT_BLOCK_ARGUMENTS: dict = {}  # fork -> block_env_arguments(BlockEnv(), fork)
+
+
+def _make_vm(state: Any, env: Optional[BlockEnv], fork: Fork, tracer: Optional["Tracer"] = None,
              memory_limit: Optional[int] = None) -> "_core.VM":
-    """A core VM over ``state`` (any ``Database``) with ``env``'s block values."""
-    return _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **block_env_arguments(env, fork))
+    """A core VM over ``state`` (any ``Database``) with ``env``'s block values
+    (``None``: a default ``BlockEnv()``)."""
+    if env is None:
+        args = _DEFAULT_BLOCK_ARGUMENTS.get(fork)
+        if args is None:
+            args = _DEFAULT_BLOCK_ARGUMENTS[fork] = block_env_arguments(BlockEnv(), fork)
+    else:
+        args = block_env_arguments(env, fork)
+    return _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **args)
 
 
 def commit_changes(state: State, changes: dict) -> None:
@@ -193,7 +203,6 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     caller = to_address(caller)
     address = to_address(address)
     state = state.copy() if state is not None else State()
-    env = env or BlockEnv()
     if state.get_account(caller) is None:
         state.set_account(caller, Account(balance=value))
     elif state.accounts[caller].balance < value:

@@ -58,6 +58,8 @@ EMPTY_CODE_HASH = bytes.fromhex(
 
 def to_address(value: "bytes | str | int") -> bytes:
     """Normalise an address given as 20 bytes, a hex string or an int."""
+    if type(value) is bytes and len(value) == 20:
+        return value
     if isinstance(value, int):
         if not 0 <= value < 1 << 160:
             raise ValueError(f"address out of range: {value}")
