@@ -20,6 +20,11 @@ def _build_op_table():
             OP_META[f][op].req = req * sizeof(u256)
             OP_META[f][op].span = (hi - req) * sizeof(u256)
             OP_META[f][op].delta = ((info.pushes - info.pops) if info is not None else 0) * <int64_t>sizeof(u256)
+            if table[op] < 0:
+                # undefined: fail the loop's stack check whatever the stack,
+                # so one test per instruction catches every failure
+                OP_META[f][op].req = 0xFFFFFFFF
+                OP_META[f][op].span = 0
 
 _build_op_table()
 _FORKS = tuple(Fork)  # Fork(n) is a slow enum lookup; index this instead

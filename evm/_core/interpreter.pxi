@@ -80,23 +80,32 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
             if code_size:  # running off the end of code is a STOP (none for empty code)
                 count_op(f, op, msg.depth)
         m = &meta[op]
-        if m.gas < 0:
-            status = S_INVALID_OPCODE
-            break
         h = <uint64_t>(<char*>sp - <char*>stack)
-        if h - m.req > m.span:  # unsigned: also catches h < req
-            status = stack_error(op, h < m.req, gas < m.gas)
-            if Tracing is TraceOn:
+        if Tracing is TraceOn:
+            if m.gas < 0:
+                status = S_INVALID_OPCODE
+                break
+            if h - m.req > m.span:  # unsigned: also catches h < req
+                status = stack_error(op, h < m.req, gas < m.gas)
                 if status != S_STACK_UNDERFLOW or 0x80 <= op <= 0x9F:
                     with gil:
                         trace_gas(f, m.gas, vm.j.refund_counter)  # charged, then failed
-            break
-        if Tracing is TraceOn:
+                break
             if m.gas > 0:  # the static charge (a dynamic op reports its own)
                 with gil:
                     trace_gas(f, m.gas, vm.j.refund_counter)
-        if gas < m.gas:
-            status = S_OUT_OF_GAS
+            if gas < m.gas:
+                status = S_OUT_OF_GAS
+                break
+        elif h - m.req > m.span or gas < m.gas:
+            # one test for every failure (an undefined op fails the stack
+            # test, see _build_op_table); then which one, in the spec's order
+            if m.gas < 0:
+                status = S_INVALID_OPCODE
+            elif h - m.req > m.span:
+                status = stack_error(op, h < m.req, gas < m.gas)
+            else:
+                status = S_OUT_OF_GAS
             break
         gas -= m.gas
         if Tracing is TraceCount:
