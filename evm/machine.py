@@ -148,6 +148,18 @@ def _gas(value: Any, name: str = "gas") -> int:
     return v
 
 
+def bisect_gas(same: Any, lo: int, hi: int) -> int:
+    """The least gas in (lo, hi] for which ``same(gas)`` holds, given that
+    it fails at ``lo`` and holds at ``hi`` and more gas never breaks it."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if same(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def _timeout(value: Any) -> float:
     """A timeout in seconds as the core takes it (0.0: none)."""
     if value is None:
@@ -541,12 +553,7 @@ class EVM:
                     break
                 lo += step
                 step *= 2
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if same(mid):
-                hi = mid
-            else:
-                lo = mid
+        hi = bisect_gas(same, lo, hi)
         self.estimate_runs = runs
         return hi
 

@@ -88,7 +88,7 @@ from .crypto import keccak256
 from .env import BlockEnv
 from .executor import Log, compute_contract_address
 from .forks import Fork
-from .machine import EVM, MAX_GAS, as_fork, decode_revert
+from .machine import EVM, MAX_GAS, as_fork, bisect_gas, decode_revert
 from .rlp import encode as rlp_encode
 from .signed_transaction import SignedTransaction, check_signed_transaction, decode_transaction
 from .state import EMPTY_CODE_HASH, Account, State, to_address
@@ -1094,14 +1094,7 @@ class CyEVMBackend(BaseChainBackend):
         used = first.gas_used
         if same(used) and (used == 0 or not same(used - 1)):
             return used, None, first.output
-        lo, hi = used - 1, cap
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if same(mid):
-                hi = mid
-            else:
-                lo = mid
-        return hi, None, first.output
+        return bisect_gas(same, used - 1, cap), None, first.output
 
     # -- traces --------------------------------------------------------------------------------
     def trace_transaction(self, transaction_hash: Union[bytes, str], *, memory: bool = False,

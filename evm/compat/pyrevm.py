@@ -47,7 +47,7 @@ from ..env import fake_exponential as _fake_exponential
 from ..forks import FIXTURE_NAMES, Fork
 from ..gas import GAS_INIT_CODE_WORD_COST, MAX_INIT_CODE_SIZE
 from ..machine import MAX_GAS, CallResult
-from ..state import State, check_uint
+from ..state import State, check_bytes, check_uint
 from ..tracing import EIP3155Tracer
 from ..transaction import (
     FLOOR_CALLDATA_COST,
@@ -172,22 +172,12 @@ def _hex_address(address: bytes) -> str:
 
 
 def _data(value: Any, name: str) -> bytes:
-    if type(value) is bytes:
-        return value
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
     if isinstance(value, list):  # pyrevm takes a list of byte values too
         try:
             return bytes(value)
         except (TypeError, ValueError):
             raise ValueError(f"{name}: a list must hold ints in [0, 256)") from None
-    if isinstance(value, str):
-        s = value[2:] if value[:2] in ("0x", "0X") else value
-        try:
-            return bytes.fromhex(s)
-        except ValueError:
-            raise ValueError(f"{name} is not hex: {value!r}") from None
-    raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+    return check_bytes(value, name)
 
 
 def _opt_uint(value: Any, name: str, limit: int, default: Optional[int]) -> Optional[int]:
