@@ -78,7 +78,11 @@ cdef int bad_answer(str call, object value, str expected) except -1:
     """A Database answered something the core cannot use: say which call,
     what it returned and what was expected (nothing is loaded)."""
     from evm.errors import DatabaseError
-    raise DatabaseError(f"Database.{call} returned {value!r}: expected {expected}")
+    if isinstance(value, (bytes, bytearray)):
+        shown = f"{len(value)} bytes (0x{bytes(value[:40]).hex()}{'...' if len(value) > 40 else ''})"
+    else:
+        shown = repr(value)
+    raise DatabaseError(f"Database.{call} returned {shown}: expected {expected}")
 
 cdef int db_storage(object db, const uint8_t* addr, const u256* key, u256* out) except -1:
     """The committed value of (addr, key) from the database, checked."""
