@@ -218,6 +218,7 @@ cdef class Journal:
     cdef void _history_clear(self) noexcept
     cdef int _idle(self) except -1
     cdef int _table_init(self, Table* t, uint64_t cap) except -1
+    cdef int _table_reset(self, Table* t, uint64_t cap) except -1
     cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1 nogil
     cdef int _table_rehash(self, Table* t) except -1 nogil
     cdef int64_t _slot_in(self, Table* t, Slot** items, uint32_t* n, uint32_t* cap,

@@ -6,8 +6,9 @@ call or creation, refund, pay the coinbase, delete accounts) -> commit.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from . import _core
 from .crypto import keccak256
@@ -115,6 +116,27 @@ def _make_vm(state: Any, env: Optional[BlockEnv], fork: Fork, tracer: Optional["
     return _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **args)
 
 
+_idle_vms = threading.local()  # per thread: (fork, memory_limit) -> a VM execute_code may reuse
+_NO_STATE = State()  # what an idle reusable VM points at, so it keeps no caller's state alive
+
+
+def _reusable_vm(state: State, fork: Fork, memory_limit: Optional[int]) -> "_core.VM":
+    """A VM with the default environment over ``state``: this thread's idle
+    one for (fork, memory_limit) reset to an empty working state (making a
+    VM is most of a small execute_code), else a new one."""
+    cache: Dict[Tuple[Fork, Optional[int]], "_core.VM"] = _idle_vms.__dict__.setdefault("vms", {})
+    vm = cache.pop((fork, memory_limit), None)
+    if vm is None:
+        return _make_vm(state, None, fork, None, memory_limit)
+    vm.reset(state)
+    return vm
+
+
+def _release_vm(vm: "_core.VM", fork: Fork, memory_limit: Optional[int]) -> None:
+    vm.reset(_NO_STATE)
+    _idle_vms.__dict__.setdefault("vms", {})[(fork, memory_limit)] = vm
+
+
 def commit_changes(state: State, changes: dict) -> None:
     """Write the VM's change set (see ``VM.changes``) into ``state``."""
     accounts = state.accounts
@@ -213,11 +235,14 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
             state.set_account(address, Account(code=code))
         else:
             acct.code = code
-    vm = _make_vm(state, env, fork, tracer, memory_limit)
+    reuse = env is None and tracer is None
+    vm = _reusable_vm(state, fork, memory_limit) if reuse else _make_vm(state, env, fork, tracer, memory_limit)
     outcome = vm.transaction(caller, None if create else address, value, input if not create else code,
                              gas, fees=False, bump_nonce=False,
                              create_address=address if create else None)
     commit_changes(state, vm.changes())
+    if reuse:  # after an exception the VM is simply dropped
+        _release_vm(vm, fork, memory_limit)
     return ExecutionResult(
         success=outcome.error is None,
         gas_used=outcome.gas_used,

@@ -781,6 +781,42 @@ cdef class Journal:
                 "Database or tracer, nor from two threads at once")
         return 0
 
+    def reset(self, db):
+        """Forget every record: an empty working state over ``db``, as a new
+        journal but keeping its allocations (tables that grew past a few
+        thousand entries go back to their first size)."""
+        cdef uint64_t i
+        self._idle()
+        for i in range(self.n_accts):
+            Py_XDECREF(<PyObject*>self.accts[i].code)
+        for i in range(self.n_undo):
+            if self.undo[i].kind == U_CODE:
+                Py_XDECREF(<PyObject*><void*>self.undo[i].aux)
+        for i in range(self.n_logs):
+            free(self.log_recs[i].data)
+        self._history_clear()
+        self.recording = False
+        self.n_accts = self.n_slots = self.n_tslots = 0
+        self.n_undo = self.n_logs = 0
+        self._table_reset(&self.acct_tab, 64)
+        self._table_reset(&self.slot_tab, 256)
+        self._table_reset(&self.tslot_tab, 16)
+        self.refund_counter = 0
+        self.sticky = -1
+        self.block_hashes = None
+        self.inspector = None
+        self.hooks = 0
+        self.db = db
+
+    cdef int _table_reset(self, Table* t, uint64_t cap) except -1:
+        """Empty a table; one that grew past 16 times ``cap`` shrinks back to ``cap``."""
+        if t.mask + 1 > 16 * cap:
+            free(t.idx)
+            t.idx = NULL
+            return self._table_init(t, cap)
+        memset(t.idx, 0, (t.mask + 1) * sizeof(uint32_t))
+        return 0
+
     def history_mark(self):
         """Start recording (if not yet) and return the current position of
         the history, a point ``history_revert`` can return to."""

@@ -357,6 +357,13 @@ cdef class VM:
         copy_addr(a20, address)
         return bool(self.j.is_precompile(a20))
 
+    def reset(self, db):
+        """An empty working state over ``db`` (see ``Journal.reset``); the
+        fork, environment, tracer and limits stay."""
+        self._enter()
+        self.j.reset(db)
+        self.trace_output = None
+
     def changes(self, bint clear=True):
         """The changes since the last call (see ``Journal.changes``)."""
         self._enter()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from evm import EVM, Account, Fork, MemoryLimitExceeded, ReentrancyError, State, execute_code
+from evm.executor import DEFAULT_CONTRACT
 from evm.errors import DEFAULT_MEMORY_LIMIT
 from evm.gas import calculate_memory_gas_cost
 
@@ -232,3 +233,22 @@ def test_the_machine_refuses_int_calldata():
         evm.message_call(_CALLER, _TARGET, 5)
     with pytest.raises(TypeError, match="data must be bytes"):
         evm._vm.transaction(_CALLER, _TARGET, 0, 5, 100_000, fees=False)
+
+
+def test_execute_code_calls_share_nothing():
+    # execute_code reuses this thread's idle VM: nothing of one call may reach the next
+    store = bytes.fromhex("602a60055560016000a000")  # SSTORE(5, 42); LOG0(0, 1); STOP
+    load = bytes.fromhex("60055460005260206000f3")  # return SLOAD(5)
+    first = execute_code(store)
+    assert first.success and first.state.accounts[DEFAULT_CONTRACT].storage == {5: 42} and len(first.logs) == 1
+    second = execute_code(load)
+    assert second.success and second.output == bytes(32) and second.logs == []
+    assert 5 not in second.state.accounts[DEFAULT_CONTRACT].storage
+    # a failing call, then one on another fork and one with a memory limit: each starts clean
+    assert execute_code(bytes.fromhex("fe")).error == "InvalidOpcode"
+    assert execute_code(load, fork=Fork.BERLIN).output == bytes(32)
+    with pytest.raises(MemoryLimitExceeded):
+        execute_code(bytes.fromhex("6001630100000052"), gas=10**9, memory_limit=1 << 20)  # MSTORE at 16 MiB
+    assert execute_code(load, memory_limit=1 << 20).output == bytes(32)
+    # the first result's state is its own: later calls did not change it
+    assert first.state.accounts[DEFAULT_CONTRACT].storage == {5: 42}
