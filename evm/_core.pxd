@@ -238,8 +238,7 @@ cdef class VM:
     cdef int n_stacks
     cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
     cdef bint busy        # running a call: re-entry (or a second thread) is refused
-    cdef public object result_type  # what call() returns: evm.machine.CallResult
-    cdef public object log_type     # and its logs: evm.executor.Log
+    cdef public object log_type     # the logs of call()'s CallResult: evm.executor.Log
     cdef double timeout   # the running call's wall-clock bound in seconds (0: none)
     cdef double deadline  # when it ends, on the monotonic clock
     cdef int frames_left  # frames to start before the next signal check

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
+from . import _core
 from .env import BlockEnv
 from .executor import (
     Log,
@@ -78,44 +79,8 @@ def decode_revert(data: bytes) -> Optional[str]:
     return None
 
 
-@dataclass(slots=True)
-class CallResult:
-    """The outcome of :meth:`EVM.message_call` / :meth:`EVM.deploy`.
-
-    ``error`` is None on success, ``"Revert"`` for a REVERT, else the
-    exceptional halt's name in the execution specs (``"OutOfGasError"``,
-    ``"InvalidOpcode"`` ...). ``gas_used`` is the gas given minus the gas
-    left; ``gas_refund`` the refund counter a transaction would apply."""
-
-    success: bool
-    gas_used: int
-    output: bytes
-    logs: List[Log]
-    error: Optional[str]
-    contract_address: Optional[bytes] = None
-    gas_refund: int = 0
-
-    @property
-    def status(self) -> str:
-        """``"success"``, ``"revert"`` or ``"halt"``."""
-        if self.error is None:
-            return "success"
-        return "revert" if self.error == "Revert" else "halt"
-
-    @property
-    def halt_reason(self) -> Optional[str]:
-        """The spec's name of the exceptional halt, or None."""
-        return self.error if self.status == "halt" else None
-
-    @property
-    def revert_data(self) -> Optional[bytes]:
-        """The data given to REVERT, or None if the call did not revert."""
-        return self.output if self.error == "Revert" else None
-
-    @property
-    def revert_reason(self) -> Optional[str]:
-        """The decoded revert data (see :func:`decode_revert`), or None."""
-        return decode_revert(self.output) if self.error == "Revert" else None
+#: The outcome of a call (a dataclass; defined in the core, which fills it in C).
+CallResult = _core.CallResult
 
 
 class Revert(Exception):
@@ -259,7 +224,7 @@ class EVM:
         _timeout(timeout)  # checked now, converted per call
         self.timeout: Optional[float] = timeout
         self._vm = _make_vm(self.db, self._env, self.fork, None, memory_limit)
-        self._vm.result_type, self._vm.log_type = CallResult, Log  # for the core's call()
+        self._vm.log_type = Log  # for the core's call()
         self._install(tracer, inspector)
         self._snapshots: List[Tuple[int, int, int]] = []  # (id, history mark, commit log length)
         # what commit() overwrote in a State while snapshots are live: (address, prior account)

@@ -25,6 +25,49 @@ cdef struct TxArgs:
     bint is_static
 
 
+@cython.dataclasses.dataclass
+cdef class CallResult:
+    """The outcome of :meth:`EVM.message_call` / :meth:`EVM.deploy`.
+
+    ``error`` is None on success, ``"Revert"`` for a REVERT, else the
+    exceptional halt's name in the execution specs (``"OutOfGasError"``,
+    ``"InvalidOpcode"`` ...). ``gas_used`` is the gas given minus the gas
+    left; ``gas_refund`` the refund counter a transaction would apply. A
+    dataclass (``dataclasses.fields``, ``asdict``, ``replace`` work) that the
+    core fills in C for a call."""
+
+    success: object
+    gas_used: object
+    output: object
+    logs: object
+    error: object
+    contract_address: object = None
+    gas_refund: object = 0
+
+    @property
+    def status(self):
+        """``"success"``, ``"revert"`` or ``"halt"``."""
+        if self.error is None:
+            return "success"
+        return "revert" if self.error == "Revert" else "halt"
+
+    @property
+    def halt_reason(self):
+        """The spec's name of the exceptional halt, or None."""
+        return self.error if self.status == "halt" else None
+
+    @property
+    def revert_data(self):
+        """The data given to REVERT, or None if the call did not revert."""
+        return self.output if self.error == "Revert" else None
+
+    @property
+    def revert_reason(self):
+        """The decoded revert data (see ``evm.machine.decode_revert``), or None."""
+        from evm.machine import decode_revert
+        return decode_revert(self.output) if self.error == "Revert" else None
+
+
 @cython.final
 cdef class TxOutcome:
     """What the core reports of one transaction or call."""

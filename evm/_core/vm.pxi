@@ -246,12 +246,18 @@ cdef class VM:
 
     def call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
              double timeout=0):
-        """``message_call``, returning ``result_type(success, gas_used,
-        output, logs, error, None, gas_refund)`` built here: the fast path
-        behind ``EVM.message_call`` (no outcome object read from Python)."""
+        """``message_call``, returning a ``CallResult`` built here in C: the
+        fast path behind ``EVM.message_call``."""
         cdef TxOutcome o = self._call(caller, to, data, value, gas, is_static, timeout)
-        logs = [self.log_type(*r) for r in o.logs] if o.logs else []
-        return self.result_type(o.error is None, o.gas_used, o.output, logs, o.error, None, o.gas_refund)
+        cdef CallResult r = CallResult.__new__(CallResult)
+        r.success = o.error is None
+        r.gas_used = o.gas_used
+        r.output = o.output
+        r.logs = [self.log_type(*x) for x in o.logs] if o.logs else []
+        r.error = o.error
+        r.contract_address = None
+        r.gas_refund = o.gas_refund
+        return r
 
     # -- the working state, for the Python API --------------------------------------
     def account(self, address):
