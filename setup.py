@@ -25,7 +25,7 @@ if DEBUG:
     macros = [("CYTHON_TRACE_NOGIL", "1")]
     cflags = ["-O0", "-g"]
 else:
-    cflags = ["-O3", "-fno-inline-functions-called-once", "--param=max-inline-insns-single=1000"]
+    cflags = ["-O3", "-fno-inline-functions-called-once", "--param=max-inline-insns-single=1000", "--param=large-function-growth=400"]
 if SANITIZE:
     sanitizers = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
                   "-fno-omit-frame-pointer"]
