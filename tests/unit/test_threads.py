@@ -225,3 +225,18 @@ def test_timeout_must_be_a_positive_number(bad):
     evm = _machine()
     with pytest.raises(ValueError, match="timeout"):
         evm.message_call(ME, LOOPER, gas=1000, timeout=bad)
+
+
+def test_thread_scaling_command_reports_each_case_and_its_ratio(capsys):
+    import json
+
+    from evm.cli import main
+
+    assert main(["bench", "--thread-scaling", "--json", "--run", "mcopy", "--workers", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["threads"] == [1, 2]
+    [row] = report["rows"]
+    assert row["case"] == "mcopy/loop" and row["calls"] == 20
+    one, two = row["wall_s"]["1"], row["wall_s"]["2"]
+    assert one > 0 and two > 0 and row["ratios"]["2"] == pytest.approx(two / one)
+    assert main(["bench", "--thread-scaling", "--run", "no-such-case"]) == 2
