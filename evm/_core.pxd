@@ -237,7 +237,6 @@ cdef class VM:
     cdef u256** stacks    # one operand stack per depth, allocated on first use
     cdef int n_stacks
     cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
-    cdef bint busy        # running a call: re-entry (or a second thread) is refused
     cdef public object log_type     # the logs of call()'s CallResult: evm.executor.Log
     cdef double timeout   # the running call's wall-clock bound in seconds (0: none)
     cdef double deadline  # when it ends, on the monotonic clock

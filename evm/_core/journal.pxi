@@ -7,6 +7,12 @@
 # Instructions use the methods below and never touch undo entries.
 
 cdef enum:
+    # first sizes of the hash tables (open addressing: at most half full)
+    ACCT_TABLE_CAP = 64
+    SLOT_TABLE_CAP = 256
+    TSLOT_TABLE_CAP = 16
+
+cdef enum:
     # Undo-log entry kinds
     U_BALANCE = 1
     U_NONCE = 2
@@ -147,9 +153,9 @@ cdef class Journal:
                 self.precompile_low[pa] = 1
             elif pa == 0x100:
                 self.p256_active = True
-        self._table_init(&self.acct_tab, 64)
-        self._table_init(&self.slot_tab, 256)
-        self._table_init(&self.tslot_tab, 16)
+        self._table_init(&self.acct_tab, ACCT_TABLE_CAP)
+        self._table_init(&self.slot_tab, SLOT_TABLE_CAP)
+        self._table_init(&self.tslot_tab, TSLOT_TABLE_CAP)
         self.cap_accts = 64
         self.accts = <Acct*>malloc(self.cap_accts * sizeof(Acct))
         self.cap_slots = 256
@@ -783,8 +789,8 @@ cdef class Journal:
 
     def reset(self, db):
         """Forget every record: an empty working state over ``db``, as a new
-        journal but keeping its allocations (tables that grew past a few
-        thousand entries go back to their first size)."""
+        journal but keeping its allocations (a table that grew past 16
+        times its first size goes back to it)."""
         cdef uint64_t i
         self._idle()
         for i in range(self.n_accts):
@@ -798,9 +804,9 @@ cdef class Journal:
         self.recording = False
         self.n_accts = self.n_slots = self.n_tslots = 0
         self.n_undo = self.n_logs = 0
-        self._table_reset(&self.acct_tab, 64)
-        self._table_reset(&self.slot_tab, 256)
-        self._table_reset(&self.tslot_tab, 16)
+        self._table_reset(&self.acct_tab, ACCT_TABLE_CAP)
+        self._table_reset(&self.slot_tab, SLOT_TABLE_CAP)
+        self._table_reset(&self.tslot_tab, TSLOT_TABLE_CAP)
         self.refund_counter = 0
         self.sticky = -1
         self.block_hashes = None

@@ -154,13 +154,13 @@ cdef class VM:
         tx.flags = (PT_FEES if fees else 0) | (PT_NONCE if bump_nonce else 0)
         tx.is_static = is_static
         self._enter()
-        self.busy = self.j.busy = True  # before anything that may run Python (another thread)
+        self.j.busy = True  # before anything that may run Python (another thread)
         try:
             self._set_blob_hashes(blob_hashes)
             self._start_clock(timeout)
             return process_transaction(self, &tx, access_list, authorizations)
         finally:
-            self.busy = self.j.busy = False
+            self.j.busy = False
 
     def message_call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
                      double timeout=0):
@@ -183,14 +183,14 @@ cdef class VM:
         tx.gas_limit = gas
         tx.is_static = is_static
         self._enter()
-        self.busy = self.j.busy = True
+        self.j.busy = True
         try:
             if self.env.n_blob_hashes:
                 self._set_blob_hashes(())
             self._start_clock(timeout)
             return process_transaction(self, &tx, None, None)
         finally:
-            self.busy = self.j.busy = False
+            self.j.busy = False
 
     def bench_execute(self, bytes caller, bytes to, bytes data, int64_t gas, uint64_t runs):
         """Execution only, timed in C, the way evmone-bench times a case:
@@ -209,7 +209,7 @@ cdef class VM:
         if len(caller) != 20 or len(to) != 20 or gas < 0:
             raise ValueError("addresses are 20 bytes and gas is non-negative")
         self._enter()
-        self.busy = self.j.busy = True
+        self.j.busy = True
         try:
             if self.tracer is not None:
                 raise ValueError("bench_execute times the plain loop: remove the tracer first")
@@ -242,7 +242,7 @@ cdef class VM:
             j.end_transaction()
             return times, gas - r.gas_left, STATUS_NAMES[r.status]
         finally:
-            self.busy = self.j.busy = False
+            self.j.busy = False
 
     def call(self, bytes caller, bytes to, bytes data, value, int64_t gas, bint is_static=False,
              double timeout=0):
