@@ -3,9 +3,10 @@
 - :class:`CyevmOracle`: this package, through the state-test runner's
   builders (:func:`evm.statetest.run_transaction`) and the trie helpers.
 - :class:`SpecOracle`: the Ethereum execution specs (``ethereum-execution``),
-  in-process through their state-test tool (``run_test_case``: the same t8n
-  path as ``ethereum-spec-evm statetest``), with a trace hook that reads the
-  top frame's output and error from the spec's ``TransactionEnd`` event.
+  in-process through their t8n tool (the path ``ethereum-spec-evm
+  statetest`` takes, with the parsed options and fork list kept between
+  cases), with a trace hook that reads the top frame's output and error
+  from the spec's ``TransactionEnd`` event.
 - :class:`EvmoneOracle`: ``evmone-statetest`` (built from
   ``../shared/peers/evmone``) on a batch file of cases; it reports only
   whether each case's state root and logs hash equal the expected ones.
@@ -54,7 +55,7 @@ def spec_available() -> Optional[str]:
     """``None`` if the execution specs can be imported, else why not."""
     try:
         import ethereum  # noqa: F401
-        from ethereum_spec_tools.evm_tools.statetest import run_test_case  # noqa: F401
+        from ethereum_spec_tools.evm_tools.t8n import T8N  # noqa: F401
     except ImportError as e:
         return f"ethereum-execution is not importable ({e}); install cyevm[test]"
     return None
@@ -96,11 +97,20 @@ class SpecOracle:
         if why:
             raise RuntimeError(why)
         from ethereum import trace
-        from ethereum_spec_tools.evm_tools.t8n import ForkCache
+        from ethereum_spec_tools.evm_tools import t8n
+        from ethereum_spec_tools.forks import Hardfork
 
         self._trace = trace
+        self._t8n = t8n
         self._ends: List[Any] = []
-        self._fork_cache = ForkCache()
+        self._fork_cache = t8n.ForkCache()
+        self._options: Dict[str, Any] = {}
+        # T8N() rediscovers the fork packages (a walk of the ``ethereum``
+        # package) on every transition, and the statetest tool rebuilds its
+        # argument parser (running ``git``) per case: together a third of
+        # the oracle's time. Both answers are constant within a process.
+        forks = Hardfork.discover()
+        self._hardfork = type("CachedHardfork", (Hardfork,), {"discover": classmethod(lambda cls, *a, **k: forks)})
         # The spec's interpreter recurses in Python once per call frame; a
         # 1024-deep call chain needs more than the default limit.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
@@ -120,18 +130,42 @@ class SpecOracle:
 
     def run_fixture(self, test: Dict[str, Any], fork_name: str, compare_output: bool = True) -> Outcome:
         """The spec's outcome of the first post entry of state test ``test`` under ``fork_name``."""
-        from ethereum_spec_tools.evm_tools.statetest import TestCase, run_test_case
+        import io
 
-        test_case = TestCase(
-            path="fuzz", key="fuzz", index=0, fork_name=fork_name,
-            post=test["post"][fork_name][0], pre=test["pre"], env=test["env"],
-            transaction=test["transaction"],
-        )
+        post = test["post"][fork_name][0]["indexes"]
+        tx: Dict[str, Any] = {}
+        for key, value in test["transaction"].items():
+            if key == "data":
+                tx["input"] = value[post["data"]]
+            elif key == "gasLimit":
+                tx["gas"] = value[post["gas"]]
+            elif key == "value":
+                tx["value"] = value[post["value"]]
+            elif key == "accessLists":
+                if value[post["data"]] is not None:
+                    tx["accessList"] = value[post["data"]]
+            else:
+                tx[key] = value
+        env = dict(test["env"])
+        env["blockHashes"] = {"0": env["previousHash"]} if "previousHash" in env else {}
+        env["withdrawals"] = []
+        stdin = io.StringIO(json.dumps({"env": env, "alloc": test["pre"], "txs": [tx]}))
+        options = self._options.get(fork_name)
+        if options is None:
+            from ethereum_spec_tools.evm_tools import create_parser
+
+            options = self._options[fork_name] = create_parser().parse_args([
+                "t8n", "--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin",
+                "--state.fork", fork_name, "--state-test"])
         self._ends.clear()
         old = self._trace.set_evm_trace(self._hook)
+        saved, self._t8n.Hardfork = self._t8n.Hardfork, self._hardfork
         try:
-            result = run_test_case(test_case, self._fork_cache)
+            transition = self._t8n.T8N(options, io.StringIO(), stdin, self._fork_cache)
+            transition.run_state_test()
+            result = transition.result
         finally:
+            self._t8n.Hardfork = saved
             self._trace.set_evm_trace(old)
         state_root = bytes(result.state_root)
         logs_hash = bytes(result.logs_hash)

@@ -139,7 +139,7 @@ def _progress(stats: FuzzStats, worker: int, verbose: bool, every: int = 5000) -
     """A line on stderr every ``every`` programs of a worker (long runs show they are alive)."""
     n = sum(stats.programs.values())
     if verbose and n % every == 0:
-        sys.stderr.write(f"[worker {worker}] {n} programs, {sum(stats.divergences.values())} diverging\n")
+        sys.stderr.write(f"[worker from case {worker}] {n} programs, {sum(stats.divergences.values())} diverging\n")
         sys.stderr.flush()
 
 
@@ -190,8 +190,12 @@ def _run_slice(job: _Job) -> FuzzStats:
 def fuzz(seed: int = 0, count: Optional[int] = None, seconds: Optional[float] = None,
          forks: Optional[Sequence[Fork]] = None, out: Optional[str] = None, jobs: int = 1,
          max_minimise_runs: int = 1500, max_findings: int = 3, verbose: bool = False,
-         oracle: str = "spec") -> FuzzStats:
+         oracle: str = "spec", start: int = 0) -> FuzzStats:
     """Run ``count`` cases (or as many as fit in ``seconds``) on cyevm and ``oracle``.
+
+    The cases are numbers ``start``, ``start + 1``, ... of the run ``seed``:
+    a long run can be done in slices (``start=0, count=N``, then
+    ``start=N``, ...) that together cover exactly the cases of one run.
 
     ``oracle`` is ``"spec"`` (the execution specs, in-process) or
     ``"evmone"`` (``evmone-statetest`` on batches; a disagreement is then
@@ -215,7 +219,10 @@ def fuzz(seed: int = 0, count: Optional[int] = None, seconds: Optional[float] = 
     t0 = time.time()
     deadline = t0 + seconds if seconds is not None else None
     jobs = max(1, jobs)
-    slices: List[_Job] = [(oracle, seed, w, jobs, count, deadline, [int(f) for f in forks], out,
+    if start < 0:
+        raise ValueError("start must be >= 0")
+    end = start + count if count is not None else None
+    slices: List[_Job] = [(oracle, seed, start + w, jobs, end, deadline, [int(f) for f in forks], out,
                            max_minimise_runs, max_findings, verbose) for w in range(jobs)]
     stats = FuzzStats()
     if jobs == 1:
@@ -278,6 +285,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--count", type=int, metavar="N", help="run N programs (default 1000)")
     budget.add_argument("--seconds", type=float, metavar="S", help="run for S seconds")
+    p.add_argument("--start", type=int, default=0, metavar="N",
+                   help="begin at case N of the run (with --count: cases N..N+count-1; "
+                        "slices of one long run)")
     p.add_argument("--case-seed", type=int, metavar="N", help="run (and minimise) the one case of this seed")
     p.add_argument("--fork", metavar="FORKS",
                    help="forks, e.g. Frontier..Osaka (default: every fork the oracle has), Cancun, Berlin,London")
@@ -291,10 +301,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
 
 
-def _summary(stats: FuzzStats, oracle: str, seed: int, stream: TextIO) -> None:
+def _summary(stats: FuzzStats, oracle: str, seed: int, stream: TextIO, start: int = 0) -> None:
     total = sum(stats.programs.values())
     rate = total / stats.seconds if stats.seconds else 0.0
-    stream.write(f"{total} programs against {oracle} in {stats.seconds:.1f}s ({rate:.0f}/s), seed {seed}\n")
+    stream.write(f"{total} programs against {oracle} in {stats.seconds:.1f}s ({rate:.0f}/s), seed {seed}"
+                 + (f", cases from {start}" if start else "") + "\n")
     order = {f.fixture_name: int(f) for f in Fork}
     for name in sorted(stats.programs, key=lambda n: order.get(n, 99)):
         d = stats.divergences.get(name, 0)
@@ -323,6 +334,8 @@ def run_command(args: argparse.Namespace, out: Optional[TextIO] = None, err: Opt
             raise ValueError("-j must be at least 1")
         if args.count is not None and args.count < 0:
             raise ValueError("--count must be >= 0")
+        if args.start < 0:
+            raise ValueError("--start must be >= 0")
         if args.oracle == "spec":
             forks = fork_list(args.fork, SpecOracle.forks)
         else:
@@ -348,14 +361,15 @@ def run_command(args: argparse.Namespace, out: Optional[TextIO] = None, err: Opt
                 stats.findings.append(_minimise_and_write(checker, case, fields, text, args.out, 1500))
         else:
             stats = fuzz(seed, args.count, args.seconds, forks, args.out, args.jobs,
-                         max_findings=args.max_findings, verbose=not args.quiet, oracle=args.oracle)
+                         max_findings=args.max_findings, verbose=not args.quiet, oracle=args.oracle,
+                         start=args.start)
     except RuntimeError as e:
         err.write(f"evm fuzz: error: {e}\n")
         return 2
     except KeyboardInterrupt:
         err.write("\nevm fuzz: interrupted\n")
         return 130
-    _summary(stats, args.oracle, seed, out)
+    _summary(stats, args.oracle, seed, out, 0 if args.case_seed is not None else args.start)
     return 1 if stats.findings or sum(stats.divergences.values()) else 0
 
 

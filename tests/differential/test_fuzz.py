@@ -181,3 +181,25 @@ def test_fork_list() -> None:
         fork_list("Constantinople", SpecOracle.forks)
     with pytest.raises(ValueError, match="unknown fork"):
         fork_list("Nope", SpecOracle.forks)
+
+
+@needs_spec
+def test_a_run_in_slices_covers_the_same_cases_as_one_run(monkeypatch) -> None:
+    from evm.fuzz import runner
+
+    seen = []
+    real = runner.generate_case
+
+    def recording(seed, forks):
+        seen.append(seed)
+        return real(seed, forks)
+
+    monkeypatch.setattr(runner, "generate_case", recording)
+    runner.fuzz(seed=5, count=6, forks=[Fork.CANCUN])
+    whole = sorted(seen)
+    seen.clear()
+    runner.fuzz(seed=5, count=2, forks=[Fork.CANCUN])
+    runner.fuzz(seed=5, start=2, count=4, forks=[Fork.CANCUN], jobs=1)
+    assert sorted(seen) == whole == [runner.case_seed(5, i) for i in range(6)]
+    with pytest.raises(ValueError):
+        runner.fuzz(seed=5, start=-1, count=1)
