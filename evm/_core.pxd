@@ -1,5 +1,5 @@
 # C-level declarations shared by the parts of the compiled core (evm/_core/*.pxi).
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from evm._u256 cimport u256
 cimport cython
 
@@ -127,6 +127,12 @@ cdef struct OpMeta:
     uint32_t req          # stack bytes required (items * 32)
     uint32_t span         # allowed stack bytes above `req` before the op
     int64_t delta         # stack change in bytes ((pushes - pops) * 32)
+
+cdef struct BlockInfo:
+    # one basic block's static checks, stored at its first pc (see analysis.pxi)
+    int32_t gas           # the sum of its instructions' static gas
+    uint16_t req          # stack bytes required at entry; 0xFFFF: never runs unchecked
+    uint16_t span         # allowed stack bytes above `req` at entry
 
 cdef struct Mem:
     uint8_t* buf

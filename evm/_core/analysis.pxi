@@ -29,6 +29,83 @@ def _build_op_table():
 _build_op_table()
 _FORKS = tuple(Fork)  # Fork(n) is a slow enum lookup; index this instead
 
+# The instructions the plain loop runs inside a basic block (run_fast): no
+# exit, no dependence on the gas left. Any other instruction ends its block.
+cdef uint8_t IN_BLOCK[256]
+
+def _build_in_block_table():
+    cdef int op
+    inside = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0B,
+              0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E,
+              0x30, 0x32, 0x33, 0x34, 0x35, 0x36, 0x38, 0x3A, 0x3D,
+              0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x4A,
+              0x50, 0x58, 0x59, 0x5B] + list(range(0x5F, 0xA0))
+    memset(IN_BLOCK, 0, sizeof(IN_BLOCK))
+    for op in inside:
+        IN_BLOCK[op] = 1
+
+_build_in_block_table()
+
+cdef BlockInfo* analyse_blocks(const uint8_t* code, uint64_t n, const OpMeta* meta) except NULL:
+    """For every instruction, what the run from it to the end of its basic
+    block needs together: the static gas of those instructions and the stack
+    height range in which every one of them passes its own check.
+
+    A block runs until an instruction not in IN_BLOCK (a jump, one that
+    leaves the inner loop, GAS) and includes it; JUMPDESTs do not end one,
+    since the loop checks a jump's destination when it jumps. Because the
+    last instruction is the only one that can leave the loop or read the
+    gas, charging the whole run on entry leaves the exact gas wherever it is
+    observed. Computed right to left, each instruction's needs from its
+    successor's. A run with an undefined instruction, or whose needs no
+    height meets, is marked never to run unchecked (req = 0xFFFF)."""
+    cdef BlockInfo* blocks = <BlockInfo*>calloc(n + 1, sizeof(BlockInfo))
+    cdef uint8_t* starts = <uint8_t*>calloc(n + 1, 1)
+    cdef uint64_t i = 0, nxt
+    cdef int64_t gas, req, hi
+    cdef uint8_t op
+    cdef const OpMeta* m
+    cdef const BlockInfo* after
+    if blocks == NULL or starts == NULL:
+        free(blocks)
+        free(starts)
+        raise MemoryError()
+    while i <= n:  # instruction boundaries (PUSH data skipped); n is the final STOP
+        starts[i] = 1
+        op = code[i] if i < n else 0x00
+        i += 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
+    i = n + 1
+    while i > 0:
+        i -= 1
+        if not starts[i]:
+            continue
+        op = code[i] if i < n else 0x00
+        m = &meta[op]
+        nxt = i + 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
+        gas = m.gas
+        req = m.req
+        hi = <int64_t>m.req + m.span  # the greatest entry height (bytes)
+        if m.gas < 0:
+            req = -1
+        elif IN_BLOCK[op] and nxt <= n:  # past n: the padding's STOP, which needs nothing
+            after = &blocks[nxt]
+            if after.req == 0xFFFF:
+                req = -1
+            else:
+                gas += after.gas
+                req = max(req, <int64_t>after.req - m.delta)
+                hi = min(hi, <int64_t>after.req + after.span - m.delta)
+        if req < 0 or hi < req or gas > 0x3FFFFFFF:
+            blocks[i].req = 0xFFFF
+            blocks[i].span = 0
+            blocks[i].gas = 0
+        else:
+            blocks[i].req = <uint16_t>req
+            blocks[i].span = <uint16_t>(hi - req)
+            blocks[i].gas = <int32_t>gas
+    free(starts)
+    return blocks
+
 
 @cython.final
 cdef class CodeInfo:
@@ -39,6 +116,7 @@ cdef class CodeInfo:
     cdef uint8_t* jumpdest
     cdef uint64_t size
     cdef object code
+    cdef BlockInfo* blocks[N_FORKS]  # per fork, made on first use (analyse_blocks)
 
     def __cinit__(self, bytes code):
         cdef uint64_t n = PyBytes_GET_SIZE(code), i = 0
@@ -59,9 +137,18 @@ cdef class CodeInfo:
                 i += op - 0x5F
             i += 1
 
+    cdef const BlockInfo* blocks_for(self, int fork) except NULL:
+        """The basic blocks of this code under ``fork``'s gas table."""
+        if self.blocks[fork] == NULL:
+            self.blocks[fork] = analyse_blocks(self.padded, self.size, OP_META[fork])
+        return self.blocks[fork]
+
     def __dealloc__(self):
+        cdef int k
         free(self.padded)
         free(self.jumpdest)
+        for k in range(N_FORKS):
+            free(self.blocks[k])
 
 cdef dict _code_cache = {}
 cdef uint64_t _code_cache_bytes = 0

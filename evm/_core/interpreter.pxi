@@ -13,6 +13,7 @@ from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 cdef enum:
     S_OUTER = -1          # run_inner: "run this instruction in the outer loop"
     S_CHECK_SIGNALS = -3  # run_inner: "let Python handle pending signals, then go on"
+    S_SLOW = -4           # run_fast: "this block fails its check: run the checked loop"
     SIGNAL_CHECK_JUMPS = 65536  # jumps between signal checks: well under 0.1 s
     GIL_HOLD_JUMPS = 256        # jumps a frame runs holding the GIL before it lets it go
     SIGNAL_CHECK_FRAMES = 1024  # frames started between signal checks (a call tree without loops)
@@ -24,6 +25,7 @@ cdef struct LoopState:
     int op
     bint open_op
     uint32_t jumps_left   # taken jumps until the next signal check (plain loop)
+    bint slow             # run_fast: the rest of the frame runs in the checked loop
 
 cdef inline double monotonic_now() noexcept nogil:
     cdef timespec t
@@ -249,9 +251,320 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
     ls.jumps_left = jumps_left
     return status
 
+cdef inline bint enter_block(const BlockInfo* blocks, uint64_t pc, u256* sp, u256* stack,
+                             int64_t* gas) noexcept nogil:
+    """Check and charge the block that starts at pc, all at once; False if
+    any of its instructions would fail its own check (then the checked loop
+    runs it and finds which)."""
+    cdef const BlockInfo* b = &blocks[pc]
+    if <uint64_t>(<char*>sp - <char*>stack) - b.req > b.span or gas[0] < b.gas:
+        return False
+    gas[0] -= b.gas
+    return True
+
+cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
+                  const uint8_t* jumpdest, uint64_t code_size, u256* stack, const OpMeta* meta,
+                  const BlockInfo* blocks, Tracing* mode) except? -2 nogil:
+    """The plain loop, checked a basic block at a time (see analyse_blocks):
+    on entry, after a jump and after an instruction that ends a block, the
+    stack and static gas of the run to the block's end are checked and
+    charged at once; the instructions run with no check of their own. Leaves,
+    as run_inner, with S_OUTER at a block's last instruction (checked and
+    charged) or with how the frame ended. A run that fails its check, and the
+    rest of the frame, go to the checked loop (run_inner), which halts
+    exactly where the spec does."""
+    cdef uint64_t pc = ls.pc
+    cdef u256* sp = ls.sp
+    cdef int64_t gas = ls.gas
+    cdef int op = 0, status = S_SUCCESS
+    cdef uint32_t jumps_left = ls.jumps_left
+    if ls.slow:
+        return run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
+    if not enter_block(blocks, pc, sp, stack, &gas):
+        status = S_SLOW
+    while status == S_SUCCESS:  # (tested once, on entry: the loop leaves by break)
+        op = code[pc]
+        if op == 0x01:  # ADD
+            op_add(sp); sp -= 1; pc += 1
+        elif op == 0x02:  # MUL
+            op_mul(sp); sp -= 1; pc += 1
+        elif op == 0x03:  # SUB
+            op_sub(sp); sp -= 1; pc += 1
+        elif op == 0x04:  # DIV
+            op_div(sp); sp -= 1; pc += 1
+        elif op == 0x05:  # SDIV
+            op_sdiv(sp); sp -= 1; pc += 1
+        elif op == 0x06:  # MOD
+            op_mod(sp); sp -= 1; pc += 1
+        elif op == 0x07:  # SMOD
+            op_smod(sp); sp -= 1; pc += 1
+        elif op == 0x08:  # ADDMOD
+            op_addmod(sp); sp -= 2; pc += 1
+        elif op == 0x09:  # MULMOD
+            op_mulmod(sp); sp -= 2; pc += 1
+        elif op == 0x0B:  # SIGNEXTEND
+            op_signextend(sp); sp -= 1; pc += 1
+        elif op == 0x10:  # LT
+            op_less_than(sp); sp -= 1; pc += 1
+        elif op == 0x11:  # GT
+            op_greater_than(sp); sp -= 1; pc += 1
+        elif op == 0x12:  # SLT
+            op_signed_less_than(sp); sp -= 1; pc += 1
+        elif op == 0x13:  # SGT
+            op_signed_greater_than(sp); sp -= 1; pc += 1
+        elif op == 0x14:  # EQ
+            op_equal(sp); sp -= 1; pc += 1
+        elif op == 0x15:  # ISZERO
+            op_is_zero(sp); pc += 1
+        elif op == 0x16:  # AND
+            op_bitwise_and(sp); sp -= 1; pc += 1
+        elif op == 0x17:  # OR
+            op_bitwise_or(sp); sp -= 1; pc += 1
+        elif op == 0x18:  # XOR
+            op_bitwise_xor(sp); sp -= 1; pc += 1
+        elif op == 0x19:  # NOT
+            op_bitwise_not(sp); pc += 1
+        elif op == 0x1A:  # BYTE
+            op_get_byte(sp); sp -= 1; pc += 1
+        elif op == 0x1B:  # SHL
+            op_bitwise_shl(sp); sp -= 1; pc += 1
+        elif op == 0x1C:  # SHR
+            op_bitwise_shr(sp); sp -= 1; pc += 1
+        elif op == 0x1D:  # SAR
+            op_bitwise_sar(sp); sp -= 1; pc += 1
+        elif op == 0x1E:  # CLZ
+            op_count_leading_zeros(sp); pc += 1
+        elif op == 0x30:  # ADDRESS
+            op_address(vm, msg, sp); sp += 1; pc += 1
+        elif op == 0x32:  # ORIGIN
+            op_origin(vm, sp); sp += 1; pc += 1
+        elif op == 0x33:  # CALLER
+            op_caller(vm, msg, sp); sp += 1; pc += 1
+        elif op == 0x34:  # CALLVALUE
+            op_callvalue(msg, sp); sp += 1; pc += 1
+        elif op == 0x35:  # CALLDATALOAD
+            op_calldataload(msg, sp); pc += 1
+        elif op == 0x36:  # CALLDATASIZE
+            op_calldatasize(msg, sp); sp += 1; pc += 1
+        elif op == 0x38:  # CODESIZE
+            op_codesize(code_size, sp); sp += 1; pc += 1
+        elif op == 0x3A:  # GASPRICE
+            op_gasprice(vm, sp); sp += 1; pc += 1
+        elif op == 0x3D:  # RETURNDATASIZE
+            op_returndatasize(f, sp); sp += 1; pc += 1
+        elif op == 0x41:  # COINBASE
+            op_coinbase(vm, sp); sp += 1; pc += 1
+        elif op == 0x42:  # TIMESTAMP
+            op_timestamp(vm, sp); sp += 1; pc += 1
+        elif op == 0x43:  # NUMBER
+            op_number(vm, sp); sp += 1; pc += 1
+        elif op == 0x44:  # PREVRANDAO
+            op_prev_randao(vm, sp); sp += 1; pc += 1
+        elif op == 0x45:  # GASLIMIT
+            op_gas_limit(vm, sp); sp += 1; pc += 1
+        elif op == 0x46:  # CHAINID
+            op_chain_id(vm, sp); sp += 1; pc += 1
+        elif op == 0x47:  # SELFBALANCE
+            op_self_balance(vm, msg, sp); sp += 1; pc += 1
+        elif op == 0x48:  # BASEFEE
+            op_base_fee(vm, sp); sp += 1; pc += 1
+        elif op == 0x4A:  # BLOBBASEFEE
+            op_blob_base_fee(vm, sp); sp += 1; pc += 1
+        elif op == 0x50:  # POP
+            sp -= 1; pc += 1
+        elif op == 0x58:  # PC
+            op_pc(pc, sp); sp += 1; pc += 1
+        elif op == 0x59:  # MSIZE
+            op_msize(f, sp); sp += 1; pc += 1
+        elif op == 0x5F:  # PUSH0
+            u256_set_u64(sp, 0); sp += 1; pc += 1
+        elif op == 0x60:  # PUSH1
+            u256_set_u64(sp, code[pc + 1]); sp += 1; pc += 2
+        elif op == 0x61:  # PUSH2
+            push_bytes(sp, code + pc + 1, 2); sp += 1; pc += 3
+        elif op == 0x62:  # PUSH3
+            push_bytes(sp, code + pc + 1, 3); sp += 1; pc += 4
+        elif op == 0x63:  # PUSH4
+            push_bytes(sp, code + pc + 1, 4); sp += 1; pc += 5
+        elif op == 0x64:  # PUSH5
+            push_bytes(sp, code + pc + 1, 5); sp += 1; pc += 6
+        elif op == 0x65:  # PUSH6
+            push_bytes(sp, code + pc + 1, 6); sp += 1; pc += 7
+        elif op == 0x66:  # PUSH7
+            push_bytes(sp, code + pc + 1, 7); sp += 1; pc += 8
+        elif op == 0x67:  # PUSH8
+            push_bytes(sp, code + pc + 1, 8); sp += 1; pc += 9
+        elif op == 0x68:  # PUSH9
+            push_bytes(sp, code + pc + 1, 9); sp += 1; pc += 10
+        elif op == 0x69:  # PUSH10
+            push_bytes(sp, code + pc + 1, 10); sp += 1; pc += 11
+        elif op == 0x6A:  # PUSH11
+            push_bytes(sp, code + pc + 1, 11); sp += 1; pc += 12
+        elif op == 0x6B:  # PUSH12
+            push_bytes(sp, code + pc + 1, 12); sp += 1; pc += 13
+        elif op == 0x6C:  # PUSH13
+            push_bytes(sp, code + pc + 1, 13); sp += 1; pc += 14
+        elif op == 0x6D:  # PUSH14
+            push_bytes(sp, code + pc + 1, 14); sp += 1; pc += 15
+        elif op == 0x6E:  # PUSH15
+            push_bytes(sp, code + pc + 1, 15); sp += 1; pc += 16
+        elif op == 0x6F:  # PUSH16
+            push_bytes(sp, code + pc + 1, 16); sp += 1; pc += 17
+        elif op == 0x70:  # PUSH17
+            push_bytes(sp, code + pc + 1, 17); sp += 1; pc += 18
+        elif op == 0x71:  # PUSH18
+            push_bytes(sp, code + pc + 1, 18); sp += 1; pc += 19
+        elif op == 0x72:  # PUSH19
+            push_bytes(sp, code + pc + 1, 19); sp += 1; pc += 20
+        elif op == 0x73:  # PUSH20
+            push_bytes(sp, code + pc + 1, 20); sp += 1; pc += 21
+        elif op == 0x74:  # PUSH21
+            push_bytes(sp, code + pc + 1, 21); sp += 1; pc += 22
+        elif op == 0x75:  # PUSH22
+            push_bytes(sp, code + pc + 1, 22); sp += 1; pc += 23
+        elif op == 0x76:  # PUSH23
+            push_bytes(sp, code + pc + 1, 23); sp += 1; pc += 24
+        elif op == 0x77:  # PUSH24
+            push_bytes(sp, code + pc + 1, 24); sp += 1; pc += 25
+        elif op == 0x78:  # PUSH25
+            push_bytes(sp, code + pc + 1, 25); sp += 1; pc += 26
+        elif op == 0x79:  # PUSH26
+            push_bytes(sp, code + pc + 1, 26); sp += 1; pc += 27
+        elif op == 0x7A:  # PUSH27
+            push_bytes(sp, code + pc + 1, 27); sp += 1; pc += 28
+        elif op == 0x7B:  # PUSH28
+            push_bytes(sp, code + pc + 1, 28); sp += 1; pc += 29
+        elif op == 0x7C:  # PUSH29
+            push_bytes(sp, code + pc + 1, 29); sp += 1; pc += 30
+        elif op == 0x7D:  # PUSH30
+            push_bytes(sp, code + pc + 1, 30); sp += 1; pc += 31
+        elif op == 0x7E:  # PUSH31
+            push_bytes(sp, code + pc + 1, 31); sp += 1; pc += 32
+        elif op == 0x7F:  # PUSH32
+            push_bytes(sp, code + pc + 1, 32); sp += 1; pc += 33
+        elif op == 0x80:  # DUP1
+            sp[0] = sp[-1]; sp += 1; pc += 1
+        elif op == 0x81:  # DUP2
+            sp[0] = sp[-2]; sp += 1; pc += 1
+        elif op == 0x82:  # DUP3
+            sp[0] = sp[-3]; sp += 1; pc += 1
+        elif op == 0x83:  # DUP4
+            sp[0] = sp[-4]; sp += 1; pc += 1
+        elif op == 0x84:  # DUP5
+            sp[0] = sp[-5]; sp += 1; pc += 1
+        elif op == 0x85:  # DUP6
+            sp[0] = sp[-6]; sp += 1; pc += 1
+        elif op == 0x86:  # DUP7
+            sp[0] = sp[-7]; sp += 1; pc += 1
+        elif op == 0x87:  # DUP8
+            sp[0] = sp[-8]; sp += 1; pc += 1
+        elif op == 0x88:  # DUP9
+            sp[0] = sp[-9]; sp += 1; pc += 1
+        elif op == 0x89:  # DUP10
+            sp[0] = sp[-10]; sp += 1; pc += 1
+        elif op == 0x8A:  # DUP11
+            sp[0] = sp[-11]; sp += 1; pc += 1
+        elif op == 0x8B:  # DUP12
+            sp[0] = sp[-12]; sp += 1; pc += 1
+        elif op == 0x8C:  # DUP13
+            sp[0] = sp[-13]; sp += 1; pc += 1
+        elif op == 0x8D:  # DUP14
+            sp[0] = sp[-14]; sp += 1; pc += 1
+        elif op == 0x8E:  # DUP15
+            sp[0] = sp[-15]; sp += 1; pc += 1
+        elif op == 0x8F:  # DUP16
+            sp[0] = sp[-16]; sp += 1; pc += 1
+        elif op == 0x90:  # SWAP1
+            op_swap_n(1, sp); pc += 1
+        elif op == 0x91:  # SWAP2
+            op_swap_n(2, sp); pc += 1
+        elif op == 0x92:  # SWAP3
+            op_swap_n(3, sp); pc += 1
+        elif op == 0x93:  # SWAP4
+            op_swap_n(4, sp); pc += 1
+        elif op == 0x94:  # SWAP5
+            op_swap_n(5, sp); pc += 1
+        elif op == 0x95:  # SWAP6
+            op_swap_n(6, sp); pc += 1
+        elif op == 0x96:  # SWAP7
+            op_swap_n(7, sp); pc += 1
+        elif op == 0x97:  # SWAP8
+            op_swap_n(8, sp); pc += 1
+        elif op == 0x98:  # SWAP9
+            op_swap_n(9, sp); pc += 1
+        elif op == 0x99:  # SWAP10
+            op_swap_n(10, sp); pc += 1
+        elif op == 0x9A:  # SWAP11
+            op_swap_n(11, sp); pc += 1
+        elif op == 0x9B:  # SWAP12
+            op_swap_n(12, sp); pc += 1
+        elif op == 0x9C:  # SWAP13
+            op_swap_n(13, sp); pc += 1
+        elif op == 0x9D:  # SWAP14
+            op_swap_n(14, sp); pc += 1
+        elif op == 0x9E:  # SWAP15
+            op_swap_n(15, sp); pc += 1
+        elif op == 0x9F:  # SWAP16
+            op_swap_n(16, sp); pc += 1
+        elif op == 0x5B:  # JUMPDEST: charged with its block; a run of them in one step
+            pc += 1
+            while code[pc] == 0x5B:
+                pc += 1
+        elif op == 0x56 or op == 0x57:  # JUMP, JUMPI
+            if op == 0x57 and u256_is_zero(sp - 2):
+                sp -= 2; pc += 1
+                if not enter_block(blocks, pc, sp, stack, &gas):
+                    status = S_SLOW
+                    break
+                continue
+            status = op_jump(jumpdest, code_size, sp, &pc)
+            if status:
+                break
+            sp -= 1 if op == 0x56 else 2
+            pc += 1  # the destination
+            jumps_left -= 1
+            if jumps_left == 0:  # every loop jumps: Ctrl-C can stop any run
+                status = S_CHECK_SIGNALS  # (the destination's block is checked on re-entry)
+                break
+            if not enter_block(blocks, pc, sp, stack, &gas):
+                status = S_SLOW
+                break
+        elif op == 0x5A:  # GAS: a block's last instruction, so the gas is exact
+            op_gas_left(gas, sp); sp += 1; pc += 1
+            if not enter_block(blocks, pc, sp, stack, &gas):
+                status = S_SLOW
+                break
+        elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE: in memory here, else the outer loop
+            if not mem_covers(&f.mem, sp - 1, 32):
+                status = S_OUTER
+                break
+            if op == 0x51:
+                status = op_mload(f, &gas, meta[op].base, sp, mode)
+            else:
+                status = op_mstore(f, &gas, meta[op].base, sp, mode)
+                sp -= 2
+            if status:
+                break
+            pc += 1
+            if not enter_block(blocks, pc, sp, stack, &gas):
+                status = S_SLOW
+                break
+        else:
+            status = S_OUTER  # a block's last instruction, checked and charged with it
+            break
+    ls.pc = pc
+    ls.sp = sp
+    ls.gas = gas
+    ls.op = op
+    ls.jumps_left = jumps_left
+    if status == S_SLOW:
+        ls.slow = True
+        return run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
+    return status
+
 cdef int run_unlocked(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                       const uint8_t* jumpdest, uint64_t code_size, u256* stack, const OpMeta* meta,
-                      uint8_t** out, uint64_t* out_len, Tracing* mode) except? -2 nogil:
+                      const BlockInfo* blocks, uint8_t** out, uint64_t* out_len, Tracing* mode) except? -2 nogil:
     """run_inner, plus the outer instructions that need Python at most for a
     cold load (division, EXP, KECCAK256, memory, the copies, storage, BALANCE
     and the like, RETURN): everything the plain loop runs without the GIL
@@ -261,7 +574,10 @@ cdef int run_unlocked(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* c
     cdef uint64_t base
     cdef u256* sp
     while True:
-        status = run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
+        if Tracing is TraceOff:
+            status = run_fast(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, blocks, mode)
+        else:
+            status = run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
         if status != S_OUTER:
             return status
         op = ls.op
@@ -353,6 +669,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef uint64_t code_size = ci.size
     cdef u256* stack = vm.stack_for(msg.depth)
     cdef const OpMeta* meta = OP_META[vm.fork]
+    cdef const BlockInfo* blocks = ci.blocks_for(vm.fork) if Tracing is TraceOff else NULL
     cdef uint64_t base
     cdef int64_t* gas
     cdef u256* sp
@@ -368,6 +685,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     ls.sp = stack
     ls.gas = msg.gas
     ls.open_op = False
+    ls.slow = False
     ls.jumps_left = GIL_HOLD_JUMPS
     cdef bint hold_gil = True
     gas = &ls.gas
@@ -384,11 +702,11 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
         while True:  # outer loop: the instructions that need the GIL
             if Tracing is TraceOn or hold_gil:
                 status = run_unlocked(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta,
-                                      &out, &out_len, mode)
+                                      blocks, &out, &out_len, mode)
             else:
                 with nogil:
                     status = run_unlocked(vm, msg, &f, &ls, code, jumpdest, code_size, stack, meta,
-                                          &out, &out_len, mode)
+                                          blocks, &out, &out_len, mode)
             if status == S_CHECK_SIGNALS:
                 check_interrupts(vm)
                 ls.jumps_left = SIGNAL_CHECK_JUMPS

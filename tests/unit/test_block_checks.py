@@ -1,0 +1,99 @@
+"""The plain loop checks stack and static gas once per basic block
+(analyse_blocks / run_fast); the counting build checks every instruction
+(run_inner). Both must halt at the same instruction with the same gas, for
+every gas limit, so these tests sweep the limit across each program's cost
+and compare the two, and pin the values the spec gives."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from evm import Fork, execute_code
+from evm.fuzz.generator import generate_case
+from evm.profile import OpCounter
+
+
+def both(code: bytes, gas: int, fork: Fork = Fork.CANCUN, data: bytes = b""):
+    plain = execute_code(code, input=data, gas=gas, fork=fork)
+    counted = execute_code(code, input=data, gas=gas, fork=fork, tracer=OpCounter())
+    summary = [(r.success, r.error, r.gas_used, r.output, r.logs) for r in (plain, counted)]
+    assert summary[0] == summary[1], (code.hex(), gas, fork)
+    return plain
+
+
+def sweep(code: bytes, fork: Fork = Fork.CANCUN, extra: int = 3) -> int:
+    """Run ``code`` at every gas limit from 0 to its cost + extra; its cost."""
+    cost = execute_code(code, gas=10**6, fork=fork, tracer=OpCounter()).gas_used
+    for gas in range(0, cost + extra + 1):
+        both(code, gas, fork)
+    return cost
+
+
+def test_out_of_gas_inside_a_block_halts_there_and_uses_all_gas() -> None:
+    # 5 x (PUSH1 1, PUSH1 2, ADD, POP) then STOP: one block of 20 instructions
+    code = bytes.fromhex("6001600201" "50" * 1) * 5 + b"\x00"
+    assert sweep(code) == 5 * (3 + 3 + 3 + 2)
+    r = both(code, 20)  # pays the first two groups only
+    assert (r.success, r.error, r.gas_used) == (False, "OutOfGasError", 20)
+
+
+def test_gas_reads_the_exact_gas_left_at_its_own_position() -> None:
+    # PUSH1 0, PUSH1 0, ADD, GAS, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN
+    code = bytes.fromhex("6000600001" "5a" "600052" "60206000f3")
+    r = both(code, 1000)
+    assert int.from_bytes(r.output, "big") == 1000 - 3 - 3 - 3 - 2
+    sweep(code)
+
+
+def test_a_stack_failure_late_in_a_block_is_the_specs_failure() -> None:
+    underflow = bytes.fromhex("6001" "6002" "01" "01" "00")  # the second ADD has one operand
+    r = both(underflow, 100)
+    assert (r.success, r.error, r.gas_used) == (False, "StackUnderflowError", 100)
+    sweep(underflow)
+    overflow = bytes.fromhex("5f") * 1025 + b"\x00"  # PUSH0 x 1025 (Shanghai+)
+    r = both(overflow, 10**5)
+    assert (r.success, r.error, r.gas_used) == (False, "StackOverflowError", 10**5)
+    # with too little gas the out-of-gas comes first, at the instruction it hits
+    r = both(overflow, 1000)
+    assert r.error == "OutOfGasError"
+
+
+def test_undefined_instruction_after_pure_ones() -> None:
+    code = bytes.fromhex("6001600201" "0c" "00")  # 0x0C is undefined
+    r = both(code, 500)
+    assert (r.success, r.error, r.gas_used) == (False, "InvalidOpcode", 500)
+    # PUSH0 is undefined before Shanghai: the same block, a different fork
+    r = both(bytes.fromhex("60015f00"), 500, Fork.PARIS)
+    assert (r.success, r.error) == (False, "InvalidOpcode")
+    assert both(bytes.fromhex("60015f00"), 500, Fork.SHANGHAI).gas_used == 5
+
+
+def test_jumps_into_a_run_of_jumpdests_and_a_push_cut_by_the_end() -> None:
+    # PUSH1 6, JUMP, JUMPDEST x 4 (jump to the 3rd), PUSH1 1, STOP
+    code = bytes.fromhex("600556" "5b5b5b5b" "600100")
+    cost = sweep(code)
+    assert cost == 3 + 8 + 2 + 3  # the 2 JUMPDESTs from the destination on
+    # a PUSH32 whose immediate runs past the code: zeros, then the implicit STOP
+    cut = bytes.fromhex("7fff")
+    sweep(cut)
+    assert both(cut, 100).gas_used == 3
+
+
+def test_a_loop_runs_the_same_at_every_limit() -> None:
+    # i = 5; do { i -= 1 } while (i): JUMPDEST-led block with a JUMPI back
+    code = bytes.fromhex("6005" "5b" "600190" "03" "80" "6002" "57" "00")
+    sweep(code)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_programs_agree_at_gas_limits_around_their_cost(seed: int) -> None:
+    case = generate_case(seed, list(Fork))
+    rng = random.Random(seed)
+    for account in case.accounts.values():
+        code = account.code_bytes()
+        if not code:
+            continue
+        cost = execute_code(code, gas=10**6, fork=case.fork, tracer=OpCounter()).gas_used
+        for gas in {0, 1, cost, max(cost - 1, 0), cost + 1, rng.randrange(cost + 2), 10**6}:
+            both(code, gas, case.fork, case.data_bytes())
