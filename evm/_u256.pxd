@@ -30,6 +30,45 @@ cdef extern from *:
     /* Cython has no spelling for a 128-bit integer: name it in C. */
     typedef unsigned __int128 evm_uint128;
 
+    /* 256-bit add and subtract, modulo 2^256: an add/adc (sub/sbb) chain in
+       registers. GCC spills the equivalent 128-bit-sum code to the stack. */
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include <x86intrin.h>
+    static inline void evm_add256(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+        unsigned long long r0, r1, r2, r3;
+        unsigned char c = _addcarry_u64(0, a[0], b[0], &r0);
+        c = _addcarry_u64(c, a[1], b[1], &r1);
+        c = _addcarry_u64(c, a[2], b[2], &r2);
+        (void)_addcarry_u64(c, a[3], b[3], &r3);
+        r[0] = r0; r[1] = r1; r[2] = r2; r[3] = r3;
+    }
+    static inline void evm_sub256(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+        unsigned long long r0, r1, r2, r3;
+        unsigned char c = _subborrow_u64(0, a[0], b[0], &r0);
+        c = _subborrow_u64(c, a[1], b[1], &r1);
+        c = _subborrow_u64(c, a[2], b[2], &r2);
+        (void)_subborrow_u64(c, a[3], b[3], &r3);
+        r[0] = r0; r[1] = r1; r[2] = r2; r[3] = r3;
+    }
+    #else
+    static inline void evm_add256(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+        uint64_t t[4], c = 0;
+        for (int i = 0; i < 4; i++) {
+            evm_uint128 s = (evm_uint128)a[i] + b[i] + c;
+            t[i] = (uint64_t)s; c = (uint64_t)(s >> 64);
+        }
+        memcpy(r, t, sizeof t);
+    }
+    static inline void evm_sub256(uint64_t* r, const uint64_t* a, const uint64_t* b) {
+        uint64_t t[4], c = 0;
+        for (int i = 0; i < 4; i++) {
+            evm_uint128 d = (evm_uint128)a[i] - b[i] - c;
+            t[i] = (uint64_t)d; c = (uint64_t)(d >> 64) & 1;
+        }
+        memcpy(r, t, sizeof t);
+    }
+    #endif
+
     /* Leading zero bits of a 64-bit word; 64 for zero. */
     static inline unsigned int evm_clz64(uint64_t x) {
         return x ? (unsigned int)__builtin_clzll(x) : 64u;
@@ -148,6 +187,8 @@ cdef extern from *:
         unsigned int s
     evm_modctx evm_mod_cache
     unsigned int evm_clz64(uint64_t x) noexcept nogil
+    void evm_add256(uint64_t* r, const uint64_t* a, const uint64_t* b) noexcept nogil
+    void evm_sub256(uint64_t* r, const uint64_t* a, const uint64_t* b) noexcept nogil
     uint64_t evm_udiv128(uint64_t hi, uint64_t lo, uint64_t d) noexcept nogil
     uint64_t evm_umod128(uint64_t hi, uint64_t lo, uint64_t d) noexcept nogil
     uint64_t evm_load_be64(const uint8_t* p) noexcept nogil
@@ -338,8 +379,7 @@ cdef inline void u256_sar(u256* r, const u256* shift, const u256* value) noexcep
 cdef inline void u256_signextend(u256* r, const u256* b, const u256* x) noexcept nogil:
     """SIGNEXTEND: extend the sign of the (b+1)-byte value in x; x unchanged for b >= 31."""
     cdef unsigned int bit, limb, i
-    cdef uint64_t low_mask, sign_fill
-    cdef u256 t
+    cdef uint64_t low_mask, sign_fill, v
     if not u256_fits_u64(b) or b.w[0] >= 31:
         r[0] = x[0]
         return
@@ -347,12 +387,13 @@ cdef inline void u256_signextend(u256* r, const u256* b, const u256* x) noexcept
     limb = bit >> 6
     # Bits 0..bit%64 of the sign limb; 2 << 63 wraps to 0, giving all ones.
     low_mask = ((<uint64_t>2) << (bit & 63)) - 1
-    sign_fill = 0 - ((x.w[limb] >> (bit & 63)) & 1)
-    t = x[0]
-    t.w[limb] = (x.w[limb] & low_mask) | (sign_fill & ~low_mask)
+    v = x.w[limb]
+    sign_fill = 0 - ((v >> (bit & 63)) & 1)
+    if r != x:  # in place (the loop's case) the limbs below stay as they are
+        r[0] = x[0]
+    r.w[limb] = (v & low_mask) | (sign_fill & ~low_mask)
     for i in range(limb + 1, 4):
-        t.w[i] = sign_fill
-    r[0] = t
+        r.w[i] = sign_fill
 
 
 # ---------------------------------------------------------------------------
@@ -360,33 +401,11 @@ cdef inline void u256_signextend(u256* r, const u256* b, const u256* x) noexcept
 # ---------------------------------------------------------------------------
 
 cdef inline void u256_add(u256* r, const u256* a, const u256* b) noexcept nogil:
-    # 128-bit sums compile to an add/adc chain.
-    cdef uint128 s = <uint128>a.w[0] + b.w[0]
-    cdef uint64_t r0 = <uint64_t>s
-    s = <uint128>a.w[1] + b.w[1] + (s >> 64)
-    cdef uint64_t r1 = <uint64_t>s
-    s = <uint128>a.w[2] + b.w[2] + (s >> 64)
-    cdef uint64_t r2 = <uint64_t>s
-    cdef uint64_t r3 = a.w[3] + b.w[3] + <uint64_t>(s >> 64)
-    r.w[0] = r0
-    r.w[1] = r1
-    r.w[2] = r2
-    r.w[3] = r3
+    evm_add256(r.w, a.w, b.w)
 
 
 cdef inline void u256_sub(u256* r, const u256* a, const u256* b) noexcept nogil:
-    # A 128-bit difference that underflows has all high bits set: bit 64 is the borrow.
-    cdef uint128 d = <uint128>a.w[0] - b.w[0]
-    cdef uint64_t r0 = <uint64_t>d
-    d = <uint128>a.w[1] - b.w[1] - ((d >> 64) & 1)
-    cdef uint64_t r1 = <uint64_t>d
-    d = <uint128>a.w[2] - b.w[2] - ((d >> 64) & 1)
-    cdef uint64_t r2 = <uint64_t>d
-    cdef uint64_t r3 = a.w[3] - b.w[3] - <uint64_t>((d >> 64) & 1)
-    r.w[0] = r0
-    r.w[1] = r1
-    r.w[2] = r2
-    r.w[3] = r3
+    evm_sub256(r.w, a.w, b.w)
 
 
 cdef inline void _u256_neg(u256* r, const u256* a) noexcept nogil:

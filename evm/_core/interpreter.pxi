@@ -251,16 +251,15 @@ cdef int run_inner(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code
     ls.jumps_left = jumps_left
     return status
 
-cdef inline bint enter_block(const BlockInfo* blocks, uint64_t pc, u256* sp, u256* stack,
-                             int64_t* gas) noexcept nogil:
-    """Check and charge the block that starts at pc, all at once; False if
-    any of its instructions would fail its own check (then the checked loop
-    runs it and finds which)."""
+cdef inline int64_t block_charge(const BlockInfo* blocks, uint64_t pc, u256* sp, u256* stack,
+                                int64_t gas) noexcept nogil:
+    """The gas left after charging, all at once, the run from pc to the end
+    of its block; -1 if any of its instructions would fail its own check
+    (then the checked loop runs it and finds which)."""
     cdef const BlockInfo* b = &blocks[pc]
-    if <uint64_t>(<char*>sp - <char*>stack) - b.req > b.span or gas[0] < b.gas:
-        return False
-    gas[0] -= b.gas
-    return True
+    if <uint64_t>(<char*>sp - <char*>stack) - b.req > b.span or gas < b.gas:
+        return -1
+    return gas - b.gas
 
 cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                   const uint8_t* jumpdest, uint64_t code_size, u256* stack, const OpMeta* meta,
@@ -276,12 +275,16 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
     cdef uint64_t pc = ls.pc
     cdef u256* sp = ls.sp
     cdef int64_t gas = ls.gas
+    cdef int64_t left
     cdef int op = 0, status = S_SUCCESS
     cdef uint32_t jumps_left = ls.jumps_left
     if ls.slow:
         return run_inner(vm, msg, f, ls, code, jumpdest, code_size, stack, meta, mode)
-    if not enter_block(blocks, pc, sp, stack, &gas):
+    left = block_charge(blocks, pc, sp, stack, gas)
+    if left < 0:
         status = S_SLOW
+    else:
+        gas = left
     while status == S_SUCCESS:  # (tested once, on entry: the loop leaves by break)
         op = code[pc]
         if op == 0x01:  # ADD
@@ -513,9 +516,11 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
         elif op == 0x56 or op == 0x57:  # JUMP, JUMPI
             if op == 0x57 and u256_is_zero(sp - 2):
                 sp -= 2; pc += 1
-                if not enter_block(blocks, pc, sp, stack, &gas):
+                left = block_charge(blocks, pc, sp, stack, gas)
+                if left < 0:
                     status = S_SLOW
                     break
+                gas = left
                 continue
             status = op_jump(jumpdest, code_size, sp, &pc)
             if status:
@@ -526,29 +531,37 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
             if jumps_left == 0:  # every loop jumps: Ctrl-C can stop any run
                 status = S_CHECK_SIGNALS  # (the destination's block is checked on re-entry)
                 break
-            if not enter_block(blocks, pc, sp, stack, &gas):
+            left = block_charge(blocks, pc, sp, stack, gas)
+            if left < 0:
                 status = S_SLOW
                 break
+            gas = left
         elif op == 0x5A:  # GAS: a block's last instruction, so the gas is exact
             op_gas_left(gas, sp); sp += 1; pc += 1
-            if not enter_block(blocks, pc, sp, stack, &gas):
+            left = block_charge(blocks, pc, sp, stack, gas)
+            if left < 0:
                 status = S_SLOW
                 break
+            gas = left
         elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE: in memory here, else the outer loop
             if not mem_covers(&f.mem, sp - 1, 32):
                 status = S_OUTER
                 break
-            if op == 0x51:
-                status = op_mload(f, &gas, meta[op].base, sp, mode)
-            else:
-                status = op_mstore(f, &gas, meta[op].base, sp, mode)
-                sp -= 2
-            if status:
+            if gas < meta[op].base:
+                status = S_OUT_OF_GAS
                 break
+            gas -= meta[op].base
+            if op == 0x51:
+                load_word(sp - 1, f.mem.buf + sp[-1].w[0])
+            else:
+                store_word(f.mem.buf + sp[-1].w[0], sp - 2)
+                sp -= 2
             pc += 1
-            if not enter_block(blocks, pc, sp, stack, &gas):
+            left = block_charge(blocks, pc, sp, stack, gas)
+            if left < 0:
                 status = S_SLOW
                 break
+            gas = left
         else:
             status = S_OUTER  # a block's last instruction, checked and charged with it
             break
