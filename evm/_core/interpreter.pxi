@@ -275,7 +275,7 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
     cdef uint64_t pc = ls.pc
     cdef u256* sp = ls.sp
     cdef int64_t gas = ls.gas
-    cdef int64_t left
+    cdef int64_t left, grow
     cdef int op = 0, status = S_SUCCESS
     cdef uint32_t jumps_left = ls.jumps_left
     if ls.slow:
@@ -543,14 +543,22 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                 status = S_SLOW
                 break
             gas = left
-        elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE: in memory here, else the outer loop
+        elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE: here within allocated memory, else outer
+            left = meta[op].base
             if not mem_covers(&f.mem, sp - 1, 32):
-                status = S_OUTER
-                break
-            if gas < meta[op].base:
+                grow = word_access_cost(&f.mem, sp - 1)
+                if grow < 0:
+                    status = S_OUTER
+                    break
+                left += grow
+                if gas < left:
+                    status = S_OUT_OF_GAS
+                    break
+                grow_within_cap(&f.mem, sp[-1].w[0] + 32)
+            if gas < left:
                 status = S_OUT_OF_GAS
                 break
-            gas -= meta[op].base
+            gas -= left
             if op == 0x51:
                 load_word(sp - 1, f.mem.buf + sp[-1].w[0])
             else:

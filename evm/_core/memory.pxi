@@ -66,6 +66,25 @@ cdef int mem_grow(Mem* m, uint64_t end) except -1 nogil:
     m.cost = <int64_t>calculate_memory_gas_cost(words)
     return 0
 
+cdef inline int64_t word_access_cost(const Mem* m, const u256* offset) noexcept nogil:
+    """Expansion gas of a 32-byte access at `offset` that stays within the
+    memory already allocated (zeroed, within the limit); -1 if it does not
+    (the general path then reallocates or fails)."""
+    cdef uint64_t end
+    if offset.w[1] | offset.w[2] | offset.w[3] or offset.w[0] >= m.cap or m.cap - offset.w[0] < 32:
+        return -1
+    end = offset.w[0] + 32
+    if end <= m.size:
+        return 0
+    return <int64_t>calculate_memory_gas_cost(ceil32_words(end)) - m.cost
+
+cdef inline void grow_within_cap(Mem* m, uint64_t end) noexcept nogil:
+    """After word_access_cost was paid: memory covers [0, end) (no allocation)."""
+    cdef uint64_t words = ceil32_words(end)
+    if words << 5 > m.size:
+        m.size = words << 5
+        m.cost = <int64_t>calculate_memory_gas_cost(words)
+
 cdef inline int extend_memory(Mem* m, uint64_t end) except -1 nogil:
     """After the charge: grow memory to cover `end`. Beyond the machine's
     memory limit the gas was paid but the host refuses: MemoryLimitExceeded."""

@@ -97,3 +97,15 @@ def test_generated_programs_agree_at_gas_limits_around_their_cost(seed: int) -> 
         cost = execute_code(code, gas=10**6, fork=case.fork, tracer=OpCounter()).gas_used
         for gas in {0, 1, cost, max(cost - 1, 0), cost + 1, rng.randrange(cost + 2), 10**6}:
             both(code, gas, case.fork, case.data_bytes())
+
+
+def test_memory_growth_inside_and_beyond_the_allocated_buffer() -> None:
+    # MSTORE at 0, at 0x100, MLOAD at 0x3e0 (all within the first 1 KiB
+    # buffer: grown in the loop), MLOAD at 0x500 (a reallocation: outer
+    # path), MSIZE returned
+    code = bytes.fromhex("602a600052" "602a61010052" "6103e051" "61050051" "59600052" "60206000f3")
+    cost = sweep(code, extra=5)
+    r = both(code, cost)
+    assert int.from_bytes(r.output, "big") == 0x520
+    words = 0x520 // 32
+    assert cost == 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 2 + 3 + 3 + 3 + 3 + 0 + (3 * words + words * words // 512)
