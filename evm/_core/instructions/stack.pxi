@@ -3,21 +3,16 @@
 
 cdef inline void push_bytes(u256* r, const uint8_t* p, uint64_t n) noexcept nogil:
     """The n (1..32) big-endian bytes at p, read 8 at a time from the end.
-    The code is padded, so nothing here reads past the buffer."""
-    cdef uint64_t v
+    The code is padded with 33 zero bytes, so the 8-byte loads never read
+    past the buffer."""
     cdef int k = 0
     r.w[0] = 0; r.w[1] = 0; r.w[2] = 0; r.w[3] = 0
     while n >= 8:
         n -= 8
         r.w[k] = evm_bswap64(_load64(p + n))
         k += 1
-    if n:
-        v = 0
-        while n:
-            v = (v << 8) | p[0]
-            p += 1
-            n -= 1
-        r.w[k] = v
+    if n:  # the leading n (1..7) bytes: one 8-byte load, shifted
+        r.w[k] = evm_bswap64(_load64(p)) >> (64 - 8 * n)
 
 cdef inline uint64_t op_push_n(const uint8_t* code, uint64_t pc, int n, u256* sp) noexcept nogil:
     """PUSH0..PUSH32: -> the n immediate bytes; returns the pc of the last one."""
