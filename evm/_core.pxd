@@ -183,6 +183,8 @@ cdef class Journal:
     cdef int64_t account(self, const uint8_t* addr) except -1 nogil
     cdef int64_t _find_account(self, const uint8_t* addr, uint64_t h) noexcept nogil
     cdef int64_t _load_account(self, const uint8_t* addr, uint64_t h) except -1
+    cdef int64_t _insert_loaded(self, const uint8_t* addr, uint64_t h, bint exists, const u256* balance,
+                                uint64_t nonce, bytes code, bint had_storage) except -1
     cdef int access_account(self, uint32_t e) except -1 nogil
     cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1 nogil
     cdef int _set_flags(self, uint32_t e, uint32_t flags) except -1 nogil

@@ -68,7 +68,8 @@ class TransactionResult:
 
 @dataclass
 class ExecutionResult:
-    """The outcome of :func:`execute_code`."""
+    """The outcome of :func:`execute_code`; ``state`` is the state after
+    the run (built on first access when ``execute_code`` had no ``state``)."""
 
     success: bool
     gas_used: int
@@ -78,7 +79,14 @@ class ExecutionResult:
     logs: List[Log]
     error: Optional[str]
     contract_address: Optional[bytes]
-    state: State = field(repr=False)
+    _state: Any = field(repr=False, compare=False)  # a State, or a function that makes it
+
+    @property
+    def state(self) -> State:
+        """The state after the run: the pre-state with the run's changes."""
+        if not isinstance(self._state, State):
+            self._state = self._state()
+        return self._state
 
 
 def compute_contract_address(sender: bytes, nonce: int) -> bytes:
@@ -132,8 +140,9 @@ def _reusable_vm(state: State, fork: Fork, memory_limit: Optional[int]) -> "_cor
     return vm
 
 
-def _release_vm(vm: "_core.VM", fork: Fork, memory_limit: Optional[int]) -> None:
-    vm.reset(_NO_STATE)
+def _release_vm(vm: "_core.VM", fork: Fork, memory_limit: Optional[int], reset: bool = True) -> None:
+    if reset:
+        vm.reset(_NO_STATE)
     _idle_vms.__dict__.setdefault("vms", {})[(fork, memory_limit)] = vm
 
 
@@ -217,40 +226,63 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     :data:`evm.errors.DEFAULT_MEMORY_LIMIT`); a frame that pays for more
     raises :class:`evm.errors.MemoryLimitExceeded`.
     """
-    fork = Fork(fork)
+    fork = fork if type(fork) is Fork else Fork(fork)
     gas = check_uint(gas, "gas", 1 << 63)
     value = check_uint(value, "value", 1 << 256)
     code = check_bytes(code, "code")
     input = check_bytes(input, "input")
     caller = to_address(caller)
     address = to_address(address)
-    state = state.copy() if state is not None else State()
+    to = None if create else address
+    data = code if create else input
+    if state is None and env is None and tracer is None:
+        # The common case: no State is built for the run. The caller and the
+        # contract are handed to the reused VM as if a database held them,
+        # and the result's state is made from the changes only if asked for.
+        vm = _reusable_vm(_NO_STATE, fork, memory_limit)
+        if create or caller != address:
+            vm.preload_account(caller, 0, value, b"")
+            if not create:
+                vm.preload_account(address, 0, 0, code)
+        else:
+            vm.preload_account(caller, 0, value, code)
+        outcome = vm.transaction(caller, to, value, data, gas, fees=False, bump_nonce=False,
+                                 create_address=address if create else None)
+        changes = vm.changes()
+        _release_vm(vm, fork, memory_limit, reset=False)  # it holds no caller's State
+        new_state: Any = lambda: _seeded_state(caller, value, to, code, changes)  # noqa: E731
+    else:
+        new_state = state = state.copy() if state is not None else State()
+        _seed(state, caller, value, to, code)
+        reuse = env is None and tracer is None
+        vm = _reusable_vm(state, fork, memory_limit) if reuse else _make_vm(state, env, fork, tracer, memory_limit)
+        outcome = vm.transaction(caller, to, value, data, gas, fees=False, bump_nonce=False,
+                                 create_address=address if create else None)
+        commit_changes(state, vm.changes())
+        if reuse:  # after an exception the VM is simply dropped
+            _release_vm(vm, fork, memory_limit)
+    error = outcome.error
+    return ExecutionResult(error is None, outcome.gas_used, outcome.gas_left, outcome.gas_refund, outcome.output,
+                           _logs(outcome), error, outcome.contract_address, new_state)
+
+
+def _seed(state: State, caller: bytes, value: int, to: Optional[bytes], code: bytes) -> None:
+    """execute_code's pre-state: the caller holds at least ``value``; the
+    contract ``to`` (if any) has ``code``."""
     if state.get_account(caller) is None:
         state.set_account(caller, Account(balance=value))
     elif state.accounts[caller].balance < value:
         state.accounts[caller].balance = value
-    if not create:
-        acct = state.get_account(address)
+    if to is not None:
+        acct = state.get_account(to)
         if acct is None:
-            state.set_account(address, Account(code=code))
+            state.set_account(to, Account(code=code))
         else:
             acct.code = code
-    reuse = env is None and tracer is None
-    vm = _reusable_vm(state, fork, memory_limit) if reuse else _make_vm(state, env, fork, tracer, memory_limit)
-    outcome = vm.transaction(caller, None if create else address, value, input if not create else code,
-                             gas, fees=False, bump_nonce=False,
-                             create_address=address if create else None)
-    commit_changes(state, vm.changes())
-    if reuse:  # after an exception the VM is simply dropped
-        _release_vm(vm, fork, memory_limit)
-    return ExecutionResult(
-        success=outcome.error is None,
-        gas_used=outcome.gas_used,
-        gas_left=outcome.gas_left,
-        gas_refund=outcome.gas_refund,
-        output=outcome.output,
-        logs=_logs(outcome),
-        error=outcome.error,
-        contract_address=outcome.contract_address,
-        state=state,
-    )
+
+
+def _seeded_state(caller: bytes, value: int, to: Optional[bytes], code: bytes, changes: dict) -> State:
+    state = State()
+    _seed(state, caller, value, to, code)
+    commit_changes(state, changes)
+    return state

@@ -260,10 +260,35 @@ cdef class Journal:
             return self._load_account(addr, h)
 
     cdef int64_t _load_account(self, const uint8_t* addr, uint64_t h) except -1:
+        cdef bytes code
+        cdef u256 b
+        account = self.db.get_account(addr_bytes(addr))
+        if account is None:
+            return self._insert_loaded(addr, h, False, NULL, 0, b"", False)
+        call = f"get_account(0x{addr_bytes(addr).hex()})"
+        try:
+            balance, nonce, code_obj, storage = account.balance, account.nonce, account.code, account.storage
+        except AttributeError:
+            bad_answer(call, account, "an Account (balance, nonce, code, storage) or None")
+        if type(balance) is not int or balance < 0 or balance >> 256:
+            bad_answer(call, account, "a balance in [0, 2**256)")
+        if type(nonce) is not int or not 0 <= nonce < (1 << 64):
+            bad_answer(call, account, "a nonce in [0, 2**64)")
+        if type(code_obj) is bytes:
+            code = code_obj
+        elif isinstance(code_obj, (bytearray, memoryview)):
+            code = bytes(code_obj)
+        else:
+            bad_answer(call, account, "code as bytes")
+        u256_from_pyint(&b, balance)
+        return self._insert_loaded(addr, h, True, &b, nonce, code, bool(storage))
+
+    cdef int64_t _insert_loaded(self, const uint8_t* addr, uint64_t h, bint exists, const u256* balance,
+                                uint64_t nonce, bytes code, bint had_storage) except -1:
+        """A new record holding what the database answered for `addr`
+        (nothing when not `exists`): its original value, not a change."""
         cdef Acct* a
         cdef uint32_t n = self.n_accts
-        cdef bytes code
-        account = self.db.get_account(addr_bytes(addr))
         if n == self.cap_accts:
             a = <Acct*>realloc(self.accts, self.cap_accts * 2 * sizeof(Acct))
             if a == NULL:
@@ -274,28 +299,11 @@ cdef class Journal:
         memset(a, 0, sizeof(Acct))
         memcpy(a.addr, addr, 20)
         a.hash = h
-        if account is None:
-            code = b""
-        else:
-            call = f"get_account(0x{addr_bytes(addr).hex()})"
-            try:
-                balance, nonce, code_obj, storage = account.balance, account.nonce, account.code, account.storage
-            except AttributeError:
-                bad_answer(call, account, "an Account (balance, nonce, code, storage) or None")
-            if type(balance) is not int or balance < 0 or balance >> 256:
-                bad_answer(call, account, "a balance in [0, 2**256)")
-            if type(nonce) is not int or not 0 <= nonce < (1 << 64):
-                bad_answer(call, account, "a nonce in [0, 2**64)")
-            if type(code_obj) is bytes:
-                code = code_obj
-            elif isinstance(code_obj, (bytearray, memoryview)):
-                code = bytes(code_obj)
-            else:
-                bad_answer(call, account, "code as bytes")
+        if exists:
             a.flags = A_EXISTS
-            u256_from_pyint(&a.balance, balance)
+            a.balance = balance[0]
             a.nonce = nonce
-            if storage:
+            if had_storage:
                 a.flags |= A_HAD_STORAGE
         Py_INCREF(code)
         a.code = <void*>code
@@ -304,6 +312,24 @@ cdef class Journal:
         self._table_insert(&self.acct_tab, h, n, n)
         self.n_accts = n + 1
         return n
+
+    def preload(self, address, nonce, balance, bytes code):
+        """Hold an account (no storage) as if the database had answered it:
+        its original value, not a change. The address must not be loaded yet."""
+        cdef uint8_t a20[20]
+        cdef u256 b
+        cdef uint64_t h
+        copy_addr(a20, address)
+        if type(nonce) is not int or not 0 <= nonce < (1 << 64):
+            raise ValueError(f"nonce {nonce!r} is not in [0, 2**64)")
+        if type(balance) is not int or not 0 <= balance < (1 << 256):
+            raise ValueError(f"balance {balance!r} is not in [0, 2**256)")
+        self._idle()
+        h = hash_addr(a20)
+        if self._find_account(a20, h) >= 0:
+            raise ValueError(f"account 0x{bytes(a20).hex()} is already loaded")
+        u256_from_pyint(&b, balance)
+        self._insert_loaded(a20, h, True, &b, nonce, code, False)
 
     cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1 nogil:
         cdef Undo* u

@@ -370,6 +370,13 @@ cdef class VM:
         self.j.reset(db)
         self.trace_output = None
 
+    def preload_account(self, address, nonce, balance, bytes code):
+        """Hold an account without storage as if the Database had returned it
+        (see ``Journal.preload``): ``execute_code`` seeds its caller and
+        contract this way instead of building a State for them."""
+        self._enter()
+        self.j.preload(address, nonce, balance, code)
+
     def changes(self, bint clear=True):
         """The changes since the last call (see ``Journal.changes``)."""
         self._enter()

@@ -109,3 +109,23 @@ def test_memory_growth_inside_and_beyond_the_allocated_buffer() -> None:
     assert int.from_bytes(r.output, "big") == 0x520
     words = 0x520 // 32
     assert cost == 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3 + 2 + 3 + 3 + 3 + 3 + 0 + (3 * words + words * words // 512)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_execute_code_without_a_state_matches_the_state_path(seed: int) -> None:
+    # execute_code(state=None) seeds caller and contract in the VM and builds
+    # the result's state lazily; with a State it seeds a copy: same outcome
+    from evm import State
+
+    case = generate_case(seed, list(Fork))
+    code = next((a.code_bytes() for a in case.accounts.values() if a.code_bytes()), b"\x00")
+    for create, value, caller in ((False, 0, None), (False, 7, None), (True, 0, None), (False, 5, "address")):
+        kw = dict(input=case.data_bytes(), gas=200_000, fork=case.fork, create=create, value=value)
+        if caller == "address":  # the contract calls itself as the caller
+            kw["caller"] = kw["address"] = bytes.fromhex("00000000000000000000000000000000000c0de0")
+        fast = execute_code(code, **kw)
+        slow = execute_code(code, state=State(), **kw)
+        assert fast == slow
+        accounts = [{a: (x.nonce, x.balance, x.code, sorted(x.storage.items())) for a, x in r.state.accounts.items()}
+                    for r in (fast, slow)]
+        assert accounts[0] == accounts[1]
