@@ -1,11 +1,13 @@
 # The interpreter loop (spec: vm/interpreter.py execute_code), written once
 # and compiled twice through the fused type Tracing: plain and traced.
 #
-# Before every instruction one table entry (OP_META) answers "defined?",
-# "stack under/overflow?" and charges the static base gas; the bodies (in
-# instructions/) hold only semantics and dynamic gas. Cheap instructions run
-# in run_inner, a function that makes no calls in the plain build, so pc, sp
-# and gas stay in registers; the rest return to execute_code's outer loop.
+# The plain loop (run_fast) checks "defined?", "stack under/overflow?" and
+# charges the static gas once per basic block (analysis.pxi: analyse_blocks);
+# the traced and counting builds, and a block that fails its check, run
+# run_inner, where one table entry (OP_META) answers the same before every
+# instruction. The bodies (in instructions/) hold only semantics and dynamic
+# gas. Both loops keep pc, sp and gas in registers; instructions that need
+# more return to run_unlocked, and those that need the GIL to execute_code.
 
 from cpython.exc cimport PyErr_CheckSignals
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
