@@ -291,22 +291,12 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
         op = code[pc]
         if op == 0x01:  # ADD
             op_add(sp); sp -= 1; pc += 1
-        elif op == 0x02:  # MUL
-            op_mul(sp); sp -= 1; pc += 1
+        elif op == 0x02:  # MUL: not inlined
+            LONG_ARITH(op, sp); sp -= 1; pc += 1
         elif op == 0x03:  # SUB
             op_sub(sp); sp -= 1; pc += 1
-        elif op == 0x04:  # DIV
-            op_div(sp); sp -= 1; pc += 1
-        elif op == 0x05:  # SDIV
-            op_sdiv(sp); sp -= 1; pc += 1
-        elif op == 0x06:  # MOD
-            op_mod(sp); sp -= 1; pc += 1
-        elif op == 0x07:  # SMOD
-            op_smod(sp); sp -= 1; pc += 1
-        elif op == 0x08:  # ADDMOD
-            op_addmod(sp); sp -= 2; pc += 1
-        elif op == 0x09:  # MULMOD
-            op_mulmod(sp); sp -= 2; pc += 1
+        elif op in (0x04, 0x05, 0x06, 0x07, 0x08, 0x09):  # DIV SDIV MOD SMOD ADDMOD MULMOD: not inlined
+            LONG_ARITH(op, sp); sp -= 1 if op < 0x08 else 2; pc += 1
         elif op == 0x0B:  # SIGNEXTEND
             op_signextend(sp); sp -= 1; pc += 1
         elif op == 0x10:  # LT
@@ -335,8 +325,8 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
             op_bitwise_shl(sp); sp -= 1; pc += 1
         elif op == 0x1C:  # SHR
             op_bitwise_shr(sp); sp -= 1; pc += 1
-        elif op == 0x1D:  # SAR
-            op_bitwise_sar(sp); sp -= 1; pc += 1
+        elif op == 0x1D:  # SAR: not inlined
+            LONG_ARITH(op, sp); sp -= 1; pc += 1
         elif op == 0x1E:  # CLZ
             op_count_leading_zeros(sp); pc += 1
         elif op == 0x30:  # ADDRESS

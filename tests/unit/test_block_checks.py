@@ -129,3 +129,19 @@ def test_execute_code_without_a_state_matches_the_state_path(seed: int) -> None:
         accounts = [{a: (x.nonce, x.balance, x.code, sorted(x.storage.items())) for a, x in r.state.accounts.items()}
                     for r in (fast, slow)]
         assert accounts[0] == accounts[1]
+
+
+def test_memory_access_in_the_middle_of_a_block() -> None:
+    # MSTORE/MLOAD do not end a block: one that reallocates leaves the loop
+    # mid-block (the rest of the block's charge given back), one that grows
+    # within the buffer pays inside it; then more of the same block runs
+    code = bytes.fromhex(
+        "6001" "600052"            # MSTORE at 0 (grows to 32 in the buffer)
+        "6002" "61080052"          # MSTORE at 0x800: beyond the first 1 KiB, a reallocation
+        "6003" "6004" "01"         # ADD, same block
+        "61100051"                 # MLOAD at 0x1000: another reallocation
+        "01" "59" "01"             # ADD, MSIZE, ADD
+        "600052" "60206000f3")     # return it
+    cost = sweep(code, extra=4)
+    r = both(code, cost)
+    assert int.from_bytes(r.output, "big") == 0x1020 + 7  # MSIZE + 3 + 4 + 0 (the loaded word)
