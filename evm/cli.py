@@ -479,8 +479,8 @@ _COMMANDS = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``evm`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
     try:
+        parser = build_parser()
         try:
             args = parser.parse_args(list(argv) if argv is not None else None)
         except SystemExit as e:  # --help / --version
