@@ -7,6 +7,9 @@ contract that returns one word, as a user makes it, many times on one state.
   machine: 21,018 gas;
 - cyevm ``apply_transaction``: a whole transaction on a ``State`` dict (a new
   VM per call, changes written back): 21,018 gas;
+- cyevm ``execute_code``: the code run directly, no state given (go-ethereum's
+  ``evm run``; this thread's reusable VM, the result's state built only if
+  read): 18 gas;
 - pyrevm ``EVM.message_call``: revm's transaction handler without fees or
   nonce bump (intrinsic gas charged): 21,018 gas.
 
@@ -19,7 +22,7 @@ import itertools
 
 import pytest
 
-from evm import EVM, Account, State, Transaction, apply_transaction
+from evm import EVM, Account, State, Transaction, apply_transaction, execute_code
 from evm.workloads import BENCH_FORK, CONTRACT, SENDER, builtin_cases
 
 TRIVIAL = next(c for c in builtin_cases("main") if c.name == "call/trivial")
@@ -76,6 +79,18 @@ def test_trivial_call_cyevm_apply_transaction(benchmark):
     call()
     result = benchmark(call)
     assert result.success and result.gas_used == GAS
+    _record_rate(benchmark)
+
+
+def test_trivial_call_cyevm_execute_code(benchmark):
+    benchmark.group = "trivial call"
+
+    def call():
+        return execute_code(CODE, fork=BENCH_FORK)
+
+    call()
+    result = benchmark(call)
+    assert result.success and result.gas_used == GAS - 21_000 and int.from_bytes(result.output, "big") == 1
     _record_rate(benchmark)
 
 

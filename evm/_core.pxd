@@ -225,6 +225,9 @@ cdef class Journal:
     cdef int _history_note_slot(self, uint32_t sl) except -1
     cdef void _history_clear(self) noexcept
     cdef int _idle(self) except -1
+    cdef dict collect_changes(self, bint clear)
+    cdef int clear(self, object db) except -1
+    cdef int load_given(self, object address, object nonce, object balance, bytes code) except -1
     cdef int _table_init(self, Table* t, uint64_t cap) except -1
     cdef int _table_reset(self, Table* t, uint64_t cap) except -1
     cdef int _table_insert(self, Table* t, uint64_t h, uint32_t entry, uint32_t count) except -1 nogil
@@ -244,6 +247,7 @@ cdef class VM:
     cdef Env env
     cdef u256** stacks    # one operand stack per depth, allocated on first use
     cdef int n_stacks
+    cdef Mem* spare_mem   # per depth: a zeroed buffer a finished frame left for the next (buf, cap)
     cdef public uint64_t memory_limit  # bytes per frame; beyond: MemoryLimitExceeded
     cdef public object log_type     # the logs of call()'s CallResult: evm.executor.Log
     cdef double timeout   # the running call's wall-clock bound in seconds (0: none)
@@ -251,6 +255,8 @@ cdef class VM:
     cdef int frames_left  # frames to start before the next signal check
 
     cdef u256* stack_for(self, int depth) except NULL
+    cdef void take_memory(self, int depth, Mem* m) noexcept nogil
+    cdef void give_memory(self, int depth, Mem* m) noexcept nogil
     cdef int _set_blob_hashes(self, object blob_hashes) except -1
     cdef int _enter(self) except -1
     cdef int _start_clock(self, double timeout) except -1

@@ -54,6 +54,23 @@ class CallResult:
     @property
     def revert_reason(self) -> Optional[str]: ...
 
+class ExecutionResult:
+    """The outcome of ``execute_code`` (a dataclass); ``state`` is built on first access."""
+    success: bool
+    gas_used: int
+    gas_left: int
+    gas_refund: int
+    output: bytes
+    logs: List[Any]
+    error: Optional[str]
+    contract_address: Optional[bytes]
+    _state: Any
+    def __init__(self, success: bool, gas_used: int, gas_left: int, gas_refund: int, output: bytes,
+                 logs: List[Any], error: Optional[str], contract_address: Optional[bytes],
+                 _state: Any = None) -> None: ...
+    @property
+    def state(self) -> Any: ...
+
 class Journal:
     """Accounts, storage, transient storage, logs, warmth and the undo log."""
     fork: int
@@ -88,6 +105,8 @@ class VM:
     log_type: Any
     def call(self, caller: bytes, to: bytes, data: bytes, value: int, gas: int,
              is_static: bool = ..., timeout: float = ...) -> CallResult: ...
+    def run_code(self, db: Any, caller: bytes, address: bytes, code: bytes, data: bytes, value: int, gas: int,
+                 create: bool) -> Tuple[ExecutionResult, dict]: ...
     def bench_execute(self, caller: bytes, to: bytes, data: bytes, gas: int,
                       runs: int) -> Tuple[List[float], int, Optional[str]]: ...
     def reset(self, db: Any) -> None: ...

@@ -66,27 +66,7 @@ class TransactionResult:
     contract_address: Optional[bytes]
 
 
-@dataclass
-class ExecutionResult:
-    """The outcome of :func:`execute_code`; ``state`` is the state after
-    the run (built on first access when ``execute_code`` had no ``state``)."""
-
-    success: bool
-    gas_used: int
-    gas_left: int
-    gas_refund: int
-    output: bytes
-    logs: List[Log]
-    error: Optional[str]
-    contract_address: Optional[bytes]
-    _state: Any = field(repr=False, compare=False)  # a State, or a function that makes it
-
-    @property
-    def state(self) -> State:
-        """The state after the run: the pre-state with the run's changes."""
-        if not isinstance(self._state, State):
-            self._state = self._state()
-        return self._state
+ExecutionResult = _core.ExecutionResult  # filled in C by VM.run_code
 
 
 def compute_contract_address(sender: bytes, nonce: int) -> bytes:
@@ -121,10 +101,12 @@ def _make_vm(state: Any, env: Optional[BlockEnv], fork: Fork, tracer: Optional["
             args = _DEFAULT_BLOCK_ARGUMENTS[fork] = block_env_arguments(BlockEnv(), fork)
     else:
         args = block_env_arguments(env, fork)
-    return _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **args)
+    vm = _core.VM(state, fork, tracer=tracer, memory_limit=memory_limit, **args)
+    vm.log_type = Log  # for the results the core builds
+    return vm
 
 
-_idle_vms = threading.local()  # per thread: (fork, memory_limit) -> a VM execute_code may reuse
+_idle_vms = threading.local()  # per thread: fork or (fork, memory_limit) -> a VM execute_code may reuse
 _NO_STATE = State()  # what an idle reusable VM points at, so it keeps no caller's state alive
 
 
@@ -132,8 +114,7 @@ def _reusable_vm(state: State, fork: Fork, memory_limit: Optional[int]) -> "_cor
     """A VM with the default environment over ``state``: this thread's idle
     one for (fork, memory_limit) reset to an empty working state (making a
     VM is most of a small execute_code), else a new one."""
-    cache: Dict[Tuple[Fork, Optional[int]], "_core.VM"] = _idle_vms.__dict__.setdefault("vms", {})
-    vm = cache.pop((fork, memory_limit), None)
+    vm = _idle_vms.__dict__.pop(fork._value_ if memory_limit is None else (fork._value_, memory_limit), None)
     if vm is None:
         return _make_vm(state, None, fork, None, memory_limit)
     vm.reset(state)
@@ -143,7 +124,7 @@ def _reusable_vm(state: State, fork: Fork, memory_limit: Optional[int]) -> "_cor
 def _release_vm(vm: "_core.VM", fork: Fork, memory_limit: Optional[int], reset: bool = True) -> None:
     if reset:
         vm.reset(_NO_STATE)
-    _idle_vms.__dict__.setdefault("vms", {})[(fork, memory_limit)] = vm
+    _idle_vms.__dict__[fork._value_ if memory_limit is None else (fork._value_, memory_limit)] = vm
 
 
 def commit_changes(state: State, changes: dict) -> None:
@@ -227,40 +208,45 @@ def execute_code(code: bytes, *, input: bytes = b"", gas: int = 10_000_000, valu
     raises :class:`evm.errors.MemoryLimitExceeded`.
     """
     fork = fork if type(fork) is Fork else Fork(fork)
-    gas = check_uint(gas, "gas", 1 << 63)
-    value = check_uint(value, "value", 1 << 256)
-    code = check_bytes(code, "code")
-    input = check_bytes(input, "input")
-    caller = to_address(caller)
-    address = to_address(address)
-    to = None if create else address
-    data = code if create else input
+    # the checks' common cases inline: this is the per-call floor
+    if type(gas) is not int or not 0 <= gas < 1 << 63:
+        gas = check_uint(gas, "gas", 1 << 63)
+    if type(value) is not int or not 0 <= value < 1 << 256:
+        value = check_uint(value, "value", 1 << 256)
+    if type(code) is not bytes:
+        code = check_bytes(code, "code")
+    if type(input) is not bytes:
+        input = check_bytes(input, "input")
+    if caller is not DEFAULT_CALLER:
+        caller = to_address(caller)
+    if address is not DEFAULT_CONTRACT:
+        address = to_address(address)
     if state is None and env is None and tracer is None:
         # The common case: no State is built for the run. The caller and the
         # contract are handed to the reused VM as if a database held them,
         # and the result's state is made from the changes only if asked for.
-        vm = _reusable_vm(_NO_STATE, fork, memory_limit)
-        if create or caller != address:
-            vm.preload_account(caller, 0, value, b"")
-            if not create:
-                vm.preload_account(address, 0, 0, code)
-        else:
-            vm.preload_account(caller, 0, value, code)
-        outcome = vm.transaction(caller, to, value, data, gas, fees=False, bump_nonce=False,
-                                 create_address=address if create else None)
-        changes = vm.changes()
-        _release_vm(vm, fork, memory_limit, reset=False)  # it holds no caller's State
-        new_state: Any = lambda: _seeded_state(caller, value, to, code, changes)  # noqa: E731
-    else:
-        new_state = state = state.copy() if state is not None else State()
-        _seed(state, caller, value, to, code)
-        reuse = env is None and tracer is None
-        vm = _reusable_vm(state, fork, memory_limit) if reuse else _make_vm(state, env, fork, tracer, memory_limit)
-        outcome = vm.transaction(caller, to, value, data, gas, fees=False, bump_nonce=False,
-                                 create_address=address if create else None)
-        commit_changes(state, vm.changes())
-        if reuse:  # after an exception the VM is simply dropped
-            _release_vm(vm, fork, memory_limit)
+        vms = _idle_vms.__dict__
+        key = fork._value_ if memory_limit is None else (fork._value_, memory_limit)  # (Enum's hash is Python)
+        vm = vms.pop(key, None)
+        if vm is None:
+            vm = _make_vm(_NO_STATE, None, fork, None, memory_limit)
+        result, changes = vm.run_code(_NO_STATE, caller, address, code, code if create else input, value, gas,
+                                      create)
+        vms[key] = vm  # it holds no caller's State; after an exception it is dropped
+        to = None if create else address
+        result._state = lambda: _seeded_state(caller, value, to, code, changes)
+        return result
+    to = None if create else address
+    data = code if create else input
+    new_state = state = state.copy() if state is not None else State()
+    _seed(state, caller, value, to, code)
+    reuse = env is None and tracer is None
+    vm = _reusable_vm(state, fork, memory_limit) if reuse else _make_vm(state, env, fork, tracer, memory_limit)
+    outcome = vm.transaction(caller, to, value, data, gas, fees=False, bump_nonce=False,
+                             create_address=address if create else None)
+    commit_changes(state, vm.changes())
+    if reuse:  # after an exception the VM is simply dropped
+        _release_vm(vm, fork, memory_limit)
     error = outcome.error
     return ExecutionResult(error is None, outcome.gas_used, outcome.gas_left, outcome.gas_refund, outcome.output,
                            _logs(outcome), error, outcome.contract_address, new_state)

@@ -694,6 +694,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
     cdef object tracer = vm.tracer  # alive for the frame, whatever another thread sets
     memset(&f, 0, sizeof(Frame))
     f.mem.limit = vm.memory_limit
+    vm.take_memory(msg.depth, &f.mem)
     ls.pc = 0
     ls.sp = stack
     ls.gas = msg.gas
@@ -764,7 +765,7 @@ cdef int execute_code(VM vm, Msg* msg, Res* res, Tracing* mode) except -1:
                 else:
                     tracer.op_end(ls.gas)
     finally:
-        free(f.mem.buf)
+        vm.give_memory(msg.depth, &f.mem)
         free(f.rdata)
     res.status = status
     if status <= S_REVERT:

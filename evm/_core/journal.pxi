@@ -316,6 +316,11 @@ cdef class Journal:
     def preload(self, address, nonce, balance, bytes code):
         """Hold an account (no storage) as if the database had answered it:
         its original value, not a change. The address must not be loaded yet."""
+        self._idle()
+        self.load_given(address, nonce, balance, code)
+
+    cdef int load_given(self, object address, object nonce, object balance, bytes code) except -1:
+        """``preload`` for a caller that holds the journal."""
         cdef uint8_t a20[20]
         cdef u256 b
         cdef uint64_t h
@@ -324,12 +329,12 @@ cdef class Journal:
             raise ValueError(f"nonce {nonce!r} is not in [0, 2**64)")
         if type(balance) is not int or not 0 <= balance < (1 << 256):
             raise ValueError(f"balance {balance!r} is not in [0, 2**256)")
-        self._idle()
         h = hash_addr(a20)
         if self._find_account(a20, h) >= 0:
             raise ValueError(f"account 0x{bytes(a20).hex()} is already loaded")
         u256_from_pyint(&b, balance)
         self._insert_loaded(a20, h, True, &b, nonce, code, False)
+        return 0
 
     cdef int _push_undo(self, uint32_t kind, uint32_t idx, const u256* old, uint64_t aux) except -1 nogil:
         cdef Undo* u
@@ -817,8 +822,12 @@ cdef class Journal:
         """Forget every record: an empty working state over ``db``, as a new
         journal but keeping its allocations (a table that grew past 16
         times its first size goes back to it)."""
-        cdef uint64_t i
         self._idle()
+        self.clear(db)
+
+    cdef int clear(self, object db) except -1:
+        """``reset`` for a caller that holds the journal."""
+        cdef uint64_t i
         for i in range(self.n_accts):
             Py_XDECREF(<PyObject*>self.accts[i].code)
         for i in range(self.n_undo):
@@ -839,6 +848,7 @@ cdef class Journal:
         self.inspector = None
         self.hooks = 0
         self.db = db
+        return 0
 
     cdef int _table_reset(self, Table* t, uint64_t cap) except -1:
         """Empty a table; one that grew past 16 times ``cap`` shrinks back to ``cap``."""
@@ -970,11 +980,15 @@ cdef class Journal:
         database: {address: None (deleted) or (nonce, balance, code,
         {slot: value (0 = delete)}, storage_reset)}. With ``clear`` the
         changes are then considered written."""
+        self._idle()
+        return self.collect_changes(clear)
+
+    cdef dict collect_changes(self, bint clear):
+        """``changes`` for a caller that holds the journal."""
         cdef uint32_t i
         cdef Acct* a
         cdef Slot* sl
-        self._idle()
-        result = {}
+        cdef dict result = {}
         for i in range(self.n_accts):
             a = &self.accts[i]
             if not (a.flags & A_DIRTY):

@@ -2,6 +2,9 @@
 # unsigned and saturate at GAS_SAT, so an absurd offset or size gives a cost
 # that no gas limit pays (the spec's huge cost) without overflowing.
 
+cdef enum:
+    SPARE_MEMORY_MAX = 16384  # the largest buffer a VM keeps per depth for the next frame
+
 cdef inline uint64_t sat_add(uint64_t a, uint64_t b) noexcept nogil:
     cdef uint64_t r = a + b
     return r if r >= a else GAS_SAT

@@ -68,6 +68,33 @@ cdef class CallResult:
         return decode_revert(self.output) if self.error == "Revert" else None
 
 
+@cython.dataclasses.dataclass
+cdef class ExecutionResult:
+    """The outcome of :func:`evm.execute_code`. ``gas_used`` is the gas
+    given minus ``gas_left``; ``error`` as in :class:`CallResult`;
+    ``contract_address`` the created address of a successful
+    ``create=True`` run. ``state`` is the state after the run (built on
+    first access when ``execute_code`` had no ``state``). A dataclass that
+    the core fills in C for ``execute_code``'s common case."""
+
+    success: object
+    gas_used: object
+    gas_left: object
+    gas_refund: object
+    output: object
+    logs: object
+    error: object
+    contract_address: object
+    _state: object = cython.dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def state(self):
+        """The state after the run: the pre-state with the run's changes."""
+        if callable(self._state):  # a State is not; the function that makes it is
+            self._state = self._state()
+        return self._state
+
+
 @cython.final
 cdef class TxOutcome:
     """What the core reports of one transaction or call."""

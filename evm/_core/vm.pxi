@@ -23,6 +23,9 @@ cdef class VM:
         self.stacks = <u256**>calloc(STACK_DEPTH_LIMIT + 2, sizeof(u256*))
         if self.stacks == NULL:
             raise MemoryError()
+        self.spare_mem = <Mem*>calloc(STACK_DEPTH_LIMIT + 2, sizeof(Mem))
+        if self.spare_mem == NULL:
+            raise MemoryError()
         self.env.blob_hashes = NULL
 
     def __init__(self, db, fork, *, tracer=None, precompiles=None, memory_limit=None, **block_env):
@@ -57,6 +60,10 @@ cdef class VM:
             for i in range(self.n_stacks):
                 free(self.stacks[i])
             free(self.stacks)
+        if self.spare_mem != NULL:
+            for i in range(STACK_DEPTH_LIMIT + 2):
+                free(self.spare_mem[i].buf)
+            free(self.spare_mem)
 
     cdef u256* stack_for(self, int depth) except NULL:
         if self.stacks[depth] == NULL:
@@ -66,6 +73,26 @@ cdef class VM:
             if depth >= self.n_stacks:
                 self.n_stacks = depth + 1
         return self.stacks[depth]
+
+    cdef void take_memory(self, int depth, Mem* m) noexcept nogil:
+        """Give a starting frame the buffer the last frame at ``depth`` left
+        (all zero), if any: most frames then allocate nothing."""
+        m.buf = self.spare_mem[depth].buf
+        m.cap = self.spare_mem[depth].cap
+        self.spare_mem[depth].buf = NULL
+        self.spare_mem[depth].cap = 0
+
+    cdef void give_memory(self, int depth, Mem* m) noexcept nogil:
+        """Keep a finished frame's buffer for the next frame at ``depth``,
+        zeroed (every byte written lies below ``m.size``), unless it is
+        large (then it is freed, so a big frame holds no memory after it)."""
+        if m.buf != NULL and m.cap <= SPARE_MEMORY_MAX and self.spare_mem[depth].buf == NULL:
+            memset(m.buf, 0, m.size)
+            self.spare_mem[depth].buf = m.buf
+            self.spare_mem[depth].cap = m.cap
+        else:
+            free(m.buf)
+        m.buf = NULL
 
     def set_block_env(self, *, coinbase=b"\0" * 20, number=0, timestamp=0, gas_limit=0,
                       prev_randao=0, chain_id=1, base_fee=0, blob_base_fee=0):
@@ -191,6 +218,59 @@ cdef class VM:
             return process_transaction(self, &tx, None, None)
         finally:
             self.j.busy = False
+
+    def run_code(self, db, bytes caller, bytes address, bytes code, bytes data, value, int64_t gas,
+                 bint create):
+        """``execute_code`` without a State in one call: an empty working
+        state over ``db``, the caller (holding ``value``) and the contract
+        (holding ``code``; the caller's own code when ``caller == address``)
+        preloaded as if ``db`` held them, then a message from ``caller``
+        (``create``: ``code`` as initcode creating ``address``) with no fees
+        and no nonce increment. Returns ``(ExecutionResult, changes)``, the
+        result without its state, the changes as ``changes()`` gives them
+        (and then considered written)."""
+        cdef TxArgs tx
+        cdef TxOutcome o
+        cdef ExecutionResult r
+        if len(caller) != 20 or len(address) != 20 or gas < 0:
+            raise ValueError("addresses are 20 bytes and gas is non-negative")
+        self._enter()
+        self.j.clear(db)
+        self.trace_output = None
+        if create or caller != address:
+            self.j.load_given(caller, 0, value, b"")
+            if not create:
+                self.j.load_given(address, 0, 0, code)
+        else:
+            self.j.load_given(caller, 0, value, code)
+        memset(&tx, 0, sizeof(TxArgs))
+        memcpy(tx.sender, <const char*>caller, 20)
+        memcpy(tx.to, <const char*>address, 20)
+        tx.is_create = create
+        tx.has_create_address = create
+        if value:
+            set_u256(&tx.value, value, "value")
+        tx.data = <const uint8_t*>PyBytes_AS_STRING(data)
+        tx.data_len = PyBytes_GET_SIZE(data)
+        tx.gas_limit = gas
+        self.j.busy = True
+        try:
+            if self.env.n_blob_hashes:
+                self._set_blob_hashes(())
+            self._start_clock(0)
+            o = process_transaction(self, &tx, None, None)
+        finally:
+            self.j.busy = False
+        r = ExecutionResult.__new__(ExecutionResult)
+        r.success = o.error is None
+        r.gas_used = o.gas_used
+        r.gas_left = o.gas_left
+        r.gas_refund = o.gas_refund
+        r.output = o.output
+        r.logs = [self.log_type(*x) for x in o.logs] if o.logs else []
+        r.error = o.error
+        r.contract_address = o.contract_address
+        return r, self.j.collect_changes(True)
 
     def bench_execute(self, bytes caller, bytes to, bytes data, int64_t gas, uint64_t runs):
         """Execution only, timed in C, the way evmone-bench times a case:

@@ -145,3 +145,22 @@ def test_memory_access_in_the_middle_of_a_block() -> None:
     cost = sweep(code, extra=4)
     r = both(code, cost)
     assert int.from_bytes(r.output, "big") == 0x1020 + 7  # MSIZE + 3 + 4 + 0 (the loaded word)
+
+
+def test_execute_code_result_is_a_dataclass_with_a_lazy_state() -> None:
+    import dataclasses
+
+    from evm import ExecutionResult
+
+    r = execute_code(bytes.fromhex("602a60005560206000f3"), value=3)  # SSTORE 42 at 0, return a word
+    assert [f.name for f in dataclasses.fields(r)] == [
+        "success", "gas_used", "gas_left", "gas_refund", "output", "logs", "error", "contract_address", "_state"]
+    assert isinstance(r, ExecutionResult) and r.success and r.gas_used == 3 + 3 + (2_100 + 20_000) + 3 + 3 + 3 and r.output == bytes(32)
+    state = r.state
+    assert state is r.state  # built once
+    contract = state.accounts[bytes.fromhex("0000000000000000000000000000000000000ca1")]
+    assert contract.storage == {0: 42} and contract.balance == 3
+    # the caller was given the value it sent, then left empty: EIP-161 removes it
+    assert bytes.fromhex("000000000000000000000000000000000000c0de") not in state.accounts
+    assert dataclasses.replace(r, gas_used=1).gas_used == 1 and dataclasses.replace(r, gas_used=1) != r
+    assert "_state" not in repr(r)

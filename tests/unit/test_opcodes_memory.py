@@ -253,3 +253,34 @@ def test_huge_offset_after_memory_grew_is_out_of_gas(offset, opname):
         body = asm(0xAB, offset, "MSTORE", "STOP")
     r = run(grow + body, gas=1_000_000)
     assert r.error == "OutOfGasError" and r.gas_used == 1_000_000
+
+
+# A VM keeps a finished frame's memory buffer for the next frame at the same
+# depth; every frame must still start with empty, zero memory.
+DIRTY = asm(U256_MAX, 0x40, "MSTORE", 0xAB, 0x3FF, "MSTORE8", "STOP")  # writes in the first KiB
+READ = asm("MSIZE", 0, "MSTORE", 0x40, "MLOAD", 0x20, "MSTORE", 0x3E0, "MLOAD", 0x40, "MSTORE", 0x60, 0, "RETURN")
+
+
+@pytest.mark.parametrize("size", [0x400, 0x4000, 0x10000])
+def test_a_frame_after_a_frame_that_wrote_memory_starts_empty(size):
+    """Same thread, same fork: the second run gets the first one's buffer
+    (kept up to 16 KiB, freed beyond); MSIZE is 0 and what the first wrote
+    reads as zero."""
+    dirty = asm(U256_MAX, size - 32, "MSTORE") + DIRTY
+    assert run(dirty).success
+    r = run(READ)
+    assert r.success and r.output == bytes(96)
+
+
+def test_a_call_after_a_call_that_wrote_memory_starts_empty():
+    """Depth 1 twice in one run: the second callee reads zeros where the
+    first wrote, and its MSIZE starts at 0."""
+    from evm import Account, State
+
+    writer, reader = b"\x11" * 20, b"\x22" * 20
+    call = lambda target, out: asm(out, 0, 0, 0, 0, int.from_bytes(target, "big"), "GAS", "CALL", "POP")  # noqa: E731
+    code = (call(writer, 0) + call(reader, 0)
+            + asm("RETURNDATASIZE", 0, 0, "RETURNDATACOPY", "RETURNDATASIZE", 0, "RETURN"))
+    state = State({writer: Account(code=DIRTY), reader: Account(code=READ)})
+    r = run(code, state=state)
+    assert r.success and r.output == bytes(96)
