@@ -31,6 +31,14 @@ _FORKS = tuple(Fork)  # Fork(n) is a slow enum lookup; index this instead
 
 # The instructions the plain loop runs inside a basic block (run_fast): no
 # exit, no dependence on the gas left. Any other instruction ends its block.
+# IN_BLOCK_DYNAMIC: MLOAD and MSTORE, whose base gas is charged with the
+# block and whose memory expansion the loop charges (an expansion the gas
+# cannot pay halts there, as the spec halts at the latest before the block's
+# end; one beyond the allocated buffer gives the block's rest back and goes
+# to the outer loop).
+cdef enum:
+    IN_BLOCK_STATIC = 1
+    IN_BLOCK_DYNAMIC = 2
 cdef uint8_t IN_BLOCK[256]
 
 def _build_in_block_table():
@@ -42,7 +50,8 @@ def _build_in_block_table():
               0x50, 0x58, 0x59, 0x5B] + list(range(0x5F, 0xA0))
     memset(IN_BLOCK, 0, sizeof(IN_BLOCK))
     for op in inside:
-        IN_BLOCK[op] = 1
+        IN_BLOCK[op] = IN_BLOCK_STATIC
+    IN_BLOCK[0x51] = IN_BLOCK[0x52] = IN_BLOCK_DYNAMIC
 
 _build_in_block_table()
 
@@ -52,7 +61,8 @@ cdef BlockInfo* analyse_blocks(const uint8_t* code, uint64_t n, const OpMeta* me
     height range in which every one of them passes its own check.
 
     A block runs until an instruction not in IN_BLOCK (a jump, one that
-    leaves the inner loop, GAS) and includes it; JUMPDESTs do not end one,
+    leaves the inner loop, GAS) and includes it; MLOAD, MSTORE and
+    JUMPDESTs do not end one,
     since the loop checks a jump's destination when it jumps. Because the
     last instruction is the only one that can leave the loop or read the
     gas, charging the whole run on entry leaves the exact gas wherever it is
@@ -82,7 +92,7 @@ cdef BlockInfo* analyse_blocks(const uint8_t* code, uint64_t n, const OpMeta* me
         op = code[i] if i < n else 0x00
         m = &meta[op]
         nxt = i + 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
-        gas = m.gas
+        gas = m.base if IN_BLOCK[op] == IN_BLOCK_DYNAMIC else m.gas
         req = m.req
         hi = <int64_t>m.req + m.span  # the greatest entry height (bytes)
         if m.gas < 0:

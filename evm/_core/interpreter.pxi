@@ -271,7 +271,9 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
     stack and static gas of the run to the block's end are checked and
     charged at once; the instructions run with no check of their own. Leaves,
     as run_inner, with S_OUTER at a block's last instruction (checked and
-    charged) or with how the frame ended. A run that fails its check, and the
+    charged), at an MLOAD or MSTORE that must grow memory past its buffer
+    (checked, the rest of its block's gas given back), or with how the frame
+    ended. A run that fails its check, and the
     rest of the frame, go to the checked loop (run_inner), which halts
     exactly where the spec does."""
     cdef uint64_t pc = ls.pc
@@ -505,24 +507,35 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
             pc += 1
             while code[pc] == 0x5B:
                 pc += 1
-        elif op == 0x56 or op == 0x57:  # JUMP, JUMPI
-            if op == 0x57 and u256_is_zero(sp - 2):
-                sp -= 2; pc += 1
-                left = block_charge(blocks, pc, sp, stack, gas)
-                if left < 0:
-                    status = S_SLOW
-                    break
-                gas = left
-                continue
+        elif op == 0x56:  # JUMP
             status = op_jump(jumpdest, code_size, sp, &pc)
             if status:
                 break
-            sp -= 1 if op == 0x56 else 2
+            sp -= 1
             pc += 1  # the destination
             jumps_left -= 1
             if jumps_left == 0:  # every loop jumps: Ctrl-C can stop any run
                 status = S_CHECK_SIGNALS  # (the destination's block is checked on re-entry)
                 break
+            left = block_charge(blocks, pc, sp, stack, gas)
+            if left < 0:
+                status = S_SLOW
+                break
+            gas = left
+        elif op == 0x57:  # JUMPI
+            if u256_is_zero(sp - 2):
+                sp -= 2
+                pc += 1
+            else:
+                status = op_jump(jumpdest, code_size, sp, &pc)
+                if status:
+                    break
+                sp -= 2
+                pc += 1  # the destination
+                jumps_left -= 1
+                if jumps_left == 0:
+                    status = S_CHECK_SIGNALS
+                    break
             left = block_charge(blocks, pc, sp, stack, gas)
             if left < 0:
                 status = S_SLOW
@@ -535,33 +548,32 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                 status = S_SLOW
                 break
             gas = left
-        elif op == 0x51 or op == 0x52:  # MLOAD, MSTORE: here within allocated memory, else outer
-            left = meta[op].base
-            if not mem_covers(&f.mem, sp - 1, 32):
-                grow = word_access_cost(&f.mem, sp - 1)
-                if grow < 0:
+        elif op == 0x51:  # MLOAD: its static gas is charged with its block
+            grow = word_access_cost(&f.mem, sp - 1)
+            if grow:
+                if grow < 0:  # beyond the allocated buffer: the outer loop grows memory
+                    gas += blocks[pc].gas  # give back the rest of the block, this one's static gas too
                     status = S_OUTER
                     break
-                left += grow
-                if gas < left:
+                if gas < grow:  # (the spec fails too: at the latest later in this block)
                     status = S_OUT_OF_GAS
                     break
+                gas -= grow
                 grow_within_cap(&f.mem, sp[-1].w[0] + 32)
-            if gas < left:
-                status = S_OUT_OF_GAS
-                break
-            gas -= left
-            if op == 0x51:
-                load_word(sp - 1, f.mem.buf + sp[-1].w[0])
-            else:
-                store_word(f.mem.buf + sp[-1].w[0], sp - 2)
-                sp -= 2
-            pc += 1
-            left = block_charge(blocks, pc, sp, stack, gas)
-            if left < 0:
-                status = S_SLOW
-                break
-            gas = left
+            load_word(sp - 1, f.mem.buf + sp[-1].w[0]); pc += 1
+        elif op == 0x52:  # MSTORE: as MLOAD
+            grow = word_access_cost(&f.mem, sp - 1)
+            if grow:
+                if grow < 0:
+                    gas += blocks[pc].gas
+                    status = S_OUTER
+                    break
+                if gas < grow:
+                    status = S_OUT_OF_GAS
+                    break
+                gas -= grow
+                grow_within_cap(&f.mem, sp[-1].w[0] + 32)
+            store_word(f.mem.buf + sp[-1].w[0], sp - 2); sp -= 2; pc += 1
         else:
             status = S_OUTER  # a block's last instruction, checked and charged with it
             break

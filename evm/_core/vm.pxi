@@ -76,7 +76,10 @@ cdef class VM:
 
     cdef void take_memory(self, int depth, Mem* m) noexcept nogil:
         """Give a starting frame the buffer the last frame at ``depth`` left
-        (all zero), if any: most frames then allocate nothing."""
+        (all zero), if any and within the frame's limit (the limit is
+        public and may have shrunk): most frames then allocate nothing."""
+        if self.spare_mem[depth].cap > m.limit:
+            return
         m.buf = self.spare_mem[depth].buf
         m.cap = self.spare_mem[depth].cap
         self.spare_mem[depth].buf = NULL

@@ -41,6 +41,22 @@ def test_memory_beyond_the_limit_is_a_distinct_error_not_out_of_gas():
     assert execute_code(mstore_at(limit), gas=10**5, memory_limit=limit).error == "OutOfGasError"
 
 
+def test_a_lowered_limit_holds_for_the_next_frame_of_the_same_machine():
+    """A VM keeps a finished frame's buffer for the next frame; a limit set
+    lower in between still holds: no growth into the kept buffer past it."""
+    from evm.executor import _make_vm
+
+    vm = _make_vm(State(), None, Fork.CANCUN)
+    result, _ = vm.run_code(State(), CALLER, TARGET, mstore_at(0x3E0), b"", 0, 10**6, False)  # a 1 KiB buffer
+    assert result.success
+    vm.memory_limit = 0x100
+    with pytest.raises(MemoryLimitExceeded, match="memory_limit is 256"):
+        vm.run_code(State(), CALLER, TARGET, mstore_at(0x100), b"", 0, 10**6, False)
+    vm.memory_limit = 0x120
+    result, _ = vm.run_code(State(), CALLER, TARGET, mstore_at(0x100), b"", 0, 10**6, False)
+    assert result.success
+
+
 def test_the_default_limit_and_bad_limits():
     assert DEFAULT_MEMORY_LIMIT == 1 << 31
     assert issubclass(MemoryLimitExceeded, MemoryError)
