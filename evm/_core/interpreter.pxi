@@ -522,10 +522,16 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                 status = S_SLOW
                 break
             gas = left
+            pc += 1  # past the JUMPDEST there, charged with its block
         elif op == 0x57:  # JUMPI
             if u256_is_zero(sp - 2):
                 sp -= 2
                 pc += 1
+                left = block_charge(blocks, pc, sp, stack, gas)
+                if left < 0:
+                    status = S_SLOW
+                    break
+                gas = left
             else:
                 status = op_jump(jumpdest, code_size, sp, &pc)
                 if status:
@@ -536,11 +542,12 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
                 if jumps_left == 0:
                     status = S_CHECK_SIGNALS
                     break
-            left = block_charge(blocks, pc, sp, stack, gas)
-            if left < 0:
-                status = S_SLOW
-                break
-            gas = left
+                left = block_charge(blocks, pc, sp, stack, gas)
+                if left < 0:
+                    status = S_SLOW
+                    break
+                gas = left
+                pc += 1  # past the JUMPDEST
         elif op == 0x5A:  # GAS: a block's last instruction, so the gas is exact
             op_gas_left(gas, sp); sp += 1; pc += 1
             left = block_charge(blocks, pc, sp, stack, gas)
