@@ -294,11 +294,11 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
         if op == 0x01:  # ADD
             op_add(sp); sp -= 1; pc += 1
         elif op == 0x02:  # MUL: not inlined
-            LONG_ARITH(op, sp); sp -= 1; pc += 1
+            LONG_ARITH[op](sp); sp -= 1; pc += 1
         elif op == 0x03:  # SUB
             op_sub(sp); sp -= 1; pc += 1
         elif op in (0x04, 0x05, 0x06, 0x07, 0x08, 0x09):  # DIV SDIV MOD SMOD ADDMOD MULMOD: not inlined
-            LONG_ARITH(op, sp); sp -= 1 if op < 0x08 else 2; pc += 1
+            LONG_ARITH[op](sp); sp -= 1 if op < 0x08 else 2; pc += 1
         elif op == 0x0B:  # SIGNEXTEND
             op_signextend(sp); sp -= 1; pc += 1
         elif op == 0x10:  # LT
@@ -328,7 +328,7 @@ cdef int run_fast(VM vm, Msg* msg, Frame* f, LoopState* ls, const uint8_t* code,
         elif op == 0x1C:  # SHR
             op_bitwise_shr(sp); sp -= 1; pc += 1
         elif op == 0x1D:  # SAR: not inlined
-            LONG_ARITH(op, sp); sp -= 1; pc += 1
+            LONG_ARITH[op](sp); sp -= 1; pc += 1
         elif op == 0x1E:  # CLZ
             op_count_leading_zeros(sp); pc += 1
         elif op == 0x30:  # ADDRESS

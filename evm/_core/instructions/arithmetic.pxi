@@ -38,31 +38,23 @@ cdef inline void op_mulmod(u256* sp) noexcept nogil:
     """MULMOD: a, b, n -> (a * b) % n without overflow. Gas: GAS_MID."""
     u256_mulmod(&sp[-3], &sp[-1], &sp[-2], &sp[-3])
 
-cdef void op_long_arith(int op, u256* sp) noexcept nogil:
-    """MUL, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD and SAR for the block loop,
-    called through LONG_ARITH (a pointer, so never inlined): their long
-    limb code stays out of the loop's body and its registers. Inlined, it
-    cost the loop 5-12% more instructions on every benchmark, and whether
-    GCC inlines it changed with unrelated code elsewhere in the module."""
-    if op == 0x02:
-        op_mul(sp)
-    elif op == 0x04:
-        op_div(sp)
-    elif op == 0x05:
-        op_sdiv(sp)
-    elif op == 0x06:
-        op_mod(sp)
-    elif op == 0x07:
-        op_smod(sp)
-    elif op == 0x08:
-        op_addmod(sp)
-    elif op == 0x09:
-        op_mulmod(sp)
-    else:
-        op_bitwise_sar(sp)
-
-cdef void (*LONG_ARITH)(int, u256*) noexcept nogil
-LONG_ARITH = op_long_arith
+# MUL, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD and SAR are called from the
+# block loop through this table of pointers (set at import, so never
+# inlined): their long limb code stays out of the loop's body and its
+# registers. Inlined, it cost the loop 5-12% more instructions on every
+# benchmark, and whether GCC inlined it changed with unrelated code. One
+# pointer per instruction (not one function switching on the opcode) saves
+# that function's switch and its prologue, sized for the largest body.
+cdef void (*LONG_ARITH[0x20])(u256*) noexcept nogil
+memset(LONG_ARITH, 0, sizeof(LONG_ARITH))
+LONG_ARITH[0x02] = op_mul
+LONG_ARITH[0x04] = op_div
+LONG_ARITH[0x05] = op_sdiv
+LONG_ARITH[0x06] = op_mod
+LONG_ARITH[0x07] = op_smod
+LONG_ARITH[0x08] = op_addmod
+LONG_ARITH[0x09] = op_mulmod
+LONG_ARITH[0x1D] = op_bitwise_sar
 
 cdef inline int op_exp(int fork, Frame* f, int64_t* gas, uint64_t base, u256* sp, Tracing* mode) except -1 nogil:
     """EXP: a, b -> a ** b mod 2^256. Gas: GAS_EXPONENTIATION + per
