@@ -7,8 +7,8 @@ call or creation, refund, pay the coinbase, delete accounts) -> commit.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from . import _core
 from .crypto import keccak256
