@@ -7,6 +7,7 @@ Each test runs the work in a child process and sends it SIGINT from here.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -19,6 +20,20 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a ch
 
 # SSTORE(0, 1) then loop forever: JUMPDEST PUSH1 5 JUMP
 LOOP = "6001600055" + "5b600556"
+
+
+def _default_sigint() -> None:
+    # A shell without job control starts background commands (CI scripts,
+    # nohup) with SIGINT ignored, and a child inherits that; Python then sets
+    # no handler of its own. The child starts as from a terminal instead.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _readline(child: subprocess.Popen, timeout: float = 30.0) -> str:
+    """The child's next line of output; fails (not hangs) after ``timeout``."""
+    ready, _, _ = select.select([child.stdout], [], [], timeout)
+    assert ready, f"no output from the child in {timeout} s"
+    return child.stdout.readline().strip()
 
 
 def _wait_for_core(pid: int, limit: float = 30.0) -> None:
@@ -43,13 +58,13 @@ def interrupt(script: str, wait: float = 0.3) -> tuple[float, str]:
     """Run ``script`` (which prints 'ready' before the long call), send it
     SIGINT, return (seconds until its next line, that line)."""
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
-        assert child.stdout.readline().strip() == "ready"
+        assert _readline(child) == "ready"
         time.sleep(wait)  # let it get deep into the loop
         t0 = time.perf_counter()
         child.send_signal(signal.SIGINT)
-        line = child.stdout.readline().strip()
+        line = _readline(child)
         elapsed = time.perf_counter() - t0
         child.wait(timeout=30)
         return elapsed, line
@@ -111,7 +126,8 @@ def test_sigint_stops_a_long_blake2f():
 
 def test_ctrl_c_in_evm_run_exits_130_without_a_traceback():
     child = subprocess.Popen([sys.executable, "-m", "evm", "run", "--gas", str(2**63 - 1), LOOP],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_default_sigint)
     try:
         _wait_for_core(child.pid)  # Ctrl-C during Python's start-up is not what is tested
         time.sleep(0.3)  # into the loop
