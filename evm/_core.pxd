@@ -261,4 +261,4 @@ cdef class VM:
     cdef int _enter(self) except -1
     cdef int _start_clock(self, double timeout) except -1
     cdef object _call(self, bytes caller, bytes to, bytes data, object value, int64_t gas, bint is_static,
-                      double timeout)
+                      double timeout, bint create=*)

@@ -199,13 +199,17 @@ cdef class VM:
         return self._call(caller, to, data, value, gas, is_static, timeout)
 
     cdef object _call(self, bytes caller, bytes to, bytes data, object value, int64_t gas, bint is_static,
-                      double timeout):
+                      double timeout, bint create=False):
+        """A message outside any transaction; ``create``: ``data`` is
+        initcode creating ``to``."""
         cdef TxArgs tx
         if len(caller) != 20 or len(to) != 20 or gas < 0:
             raise ValueError("addresses are 20 bytes and gas is non-negative")
         memset(&tx, 0, sizeof(TxArgs))
         memcpy(tx.sender, <const char*>caller, 20)
         memcpy(tx.to, <const char*>to, 20)
+        tx.is_create = create
+        tx.has_create_address = create
         if value:
             set_u256(&tx.value, value, "value")
         tx.data = <const uint8_t*>PyBytes_AS_STRING(data)
@@ -232,7 +236,6 @@ cdef class VM:
         and no nonce increment. Returns ``(ExecutionResult, changes)``, the
         result without its state, the changes as ``changes()`` gives them
         (and then considered written)."""
-        cdef TxArgs tx
         cdef TxOutcome o
         cdef ExecutionResult r
         if len(caller) != 20 or len(address) != 20 or gas < 0:
@@ -246,24 +249,7 @@ cdef class VM:
                 self.j.load_given(address, 0, 0, code)
         else:
             self.j.load_given(caller, 0, value, code)
-        memset(&tx, 0, sizeof(TxArgs))
-        memcpy(tx.sender, <const char*>caller, 20)
-        memcpy(tx.to, <const char*>address, 20)
-        tx.is_create = create
-        tx.has_create_address = create
-        if value:
-            set_u256(&tx.value, value, "value")
-        tx.data = <const uint8_t*>PyBytes_AS_STRING(data)
-        tx.data_len = PyBytes_GET_SIZE(data)
-        tx.gas_limit = gas
-        self.j.busy = True
-        try:
-            if self.env.n_blob_hashes:
-                self._set_blob_hashes(())
-            self._start_clock(0)
-            o = process_transaction(self, &tx, None, None)
-        finally:
-            self.j.busy = False
+        o = self._call(caller, address, data, value, gas, False, 0, create)
         r = ExecutionResult.__new__(ExecutionResult)
         r.success = o.error is None
         r.gas_used = o.gas_used
